@@ -1,0 +1,43 @@
+import { clientScope } from './context';
+import type { Session } from './session';
+import { nowNs } from './timestamps';
+
+export interface AgentOptions {
+  name?: string;
+  id?: string;
+}
+
+/**
+ * An agent inside a session. Events recorded while `run()` executes (across awaits, timers and
+ * callbacks) belong to it.
+ */
+export class Agent {
+  readonly id: string;
+  readonly name: string;
+  readonly session: Session;
+  readonly startTimeNs: bigint;
+  endTimeNs: bigint | undefined;
+
+  /** @internal created by Session.createAgent */
+  constructor(session: Session, id: string, name: string) {
+    this.session = session;
+    this.id = id;
+    this.name = name;
+    this.startTimeNs = nowNs();
+  }
+
+  get ended(): boolean {
+    return this.endTimeNs !== undefined;
+  }
+
+  /** Runs `fn` with this agent (and its session) current, and returns what `fn` returns. */
+  run<T>(fn: () => T): T {
+    return clientScope.run({ session: this.session, agent: this }, fn);
+  }
+
+  /** Ends the agent. Its session ends it anyway; ending twice is harmless. */
+  end(): void {
+    if (this.endTimeNs !== undefined) return;
+    this.endTimeNs = nowNs();
+  }
+}

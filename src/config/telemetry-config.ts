@@ -1,0 +1,156 @@
+import * as fs from 'node:fs';
+import { parseLogLevel, type LogLevel } from '../telemetry/logger';
+import { registerSecret } from '../telemetry/redact';
+import { ConfigError } from './errors';
+import { readBool, readEnum, readInt, readKeyValues, readList, readUrl } from './parse';
+import type { ConfigSource } from './source';
+
+export type ExporterName = 'jaeger' | 'postgres';
+export const EXPORTER_NAMES: readonly ExporterName[] = ['jaeger', 'postgres'];
+
+export interface OtlpConfig {
+  url: string;
+  protocol: 'http/protobuf' | 'http/json';
+  headers: Record<string, string>;
+  timeoutMillis: number;
+  compression: 'gzip' | 'none';
+  /** PEM text of the CA(s) to trust, for https endpoints with a private CA. */
+  ca?: string;
+}
+
+export interface BatchConfig {
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+}
+
+export interface TelemetryConfig {
+  disabled: boolean;
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  logLevel: LogLevel;
+  exporters: ExporterName[];
+  /** Undefined when the OTLP settings are invalid: the Jaeger exporter is then off. */
+  otlp: OtlpConfig | undefined;
+  batch: BatchConfig;
+  captureContent: boolean;
+  maxAttributeLength: number;
+  shutdownTimeoutMillis: number;
+}
+
+export interface Loaded<T> {
+  config: T;
+  /** Each problem once; the affected part falls back to its default or is turned off. */
+  errors: ConfigError[];
+}
+
+/** Runs `read`; on a ConfigError records it and returns the fallback instead. */
+function guarded<T>(errors: ConfigError[], read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      errors.push(err);
+      return fallback;
+    }
+    throw err;
+  }
+}
+
+export function readTelemetryConfig(src: ConfigSource): Loaded<TelemetryConfig> {
+  const errors: ConfigError[] = [...src.fileErrors];
+  const g = <T>(read: () => T, fallback: T): T => guarded(errors, read, fallback);
+
+  const disabled = g(() => readBool(src, 'OTEL_SDK_DISABLED', false), false) || g(() => readBool(src, 'AGENTOPS_DISABLED', false), false);
+
+  const resourceAttributes = g(() => readKeyValues(src, 'OTEL_RESOURCE_ATTRIBUTES'), {});
+  const serviceName = src.get('OTEL_SERVICE_NAME')?.trim() || resourceAttributes['service.name'] || src.get('AGENTOPS_SERVICE_NAME')?.trim() || 'agentops';
+
+  const levelVar = src.get('AGENTOPS_LOG_LEVEL') !== undefined ? 'AGENTOPS_LOG_LEVEL' : 'OTEL_LOG_LEVEL';
+  const levelRaw = src.get(levelVar);
+  let logLevel = parseLogLevel(levelRaw);
+  if (levelRaw !== undefined && logLevel === undefined) {
+    errors.push(new ConfigError(levelVar, `${JSON.stringify(levelRaw)} is not a log level`, 'one of debug, info, warn, error, silent (OTEL names none, verbose, all also work)'));
+  }
+  logLevel ??= 'info';
+
+  const exporters = g(() => readExporters(src), [...EXPORTER_NAMES]);
+  const otlp = g<OtlpConfig | undefined>(() => readOtlpConfig(src), undefined);
+
+  const batch: BatchConfig = {
+    scheduledDelayMillis: g(() => readInt(src, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 3_600_000), 5000),
+    exportTimeoutMillis: g(() => readInt(src, 'OTEL_BSP_EXPORT_TIMEOUT', 30000, 1, 3_600_000), 30000),
+    maxQueueSize: g(() => readInt(src, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 10_000_000), 2048),
+    maxExportBatchSize: g(() => readInt(src, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000), 512),
+  };
+  if (batch.maxExportBatchSize > batch.maxQueueSize) {
+    errors.push(new ConfigError('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', `${batch.maxExportBatchSize} is larger than OTEL_BSP_MAX_QUEUE_SIZE (${batch.maxQueueSize})`, 'a batch size no larger than the queue size; using the queue size'));
+    batch.maxExportBatchSize = batch.maxQueueSize;
+  }
+
+  const captureVar = src.get('AGENTOPS_CAPTURE_CONTENT') !== undefined ? 'AGENTOPS_CAPTURE_CONTENT' : 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT';
+  const captureContent = g(() => readBool(src, captureVar, true), true);
+
+  const lengthVar = src.get('AGENTOPS_MAX_ATTRIBUTE_LENGTH') !== undefined ? 'AGENTOPS_MAX_ATTRIBUTE_LENGTH' : 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT';
+  const maxAttributeLength = g(() => readInt(src, lengthVar, 16384, 16, 64 * 1024 * 1024), 16384);
+  const shutdownTimeoutMillis = g(() => readInt(src, 'AGENTOPS_SHUTDOWN_TIMEOUT_MS', 5000, 0, 600_000), 5000);
+
+  return {
+    config: { disabled, serviceName, resourceAttributes, logLevel, exporters, otlp, batch, captureContent, maxAttributeLength, shutdownTimeoutMillis },
+    errors,
+  };
+}
+
+function readExporters(src: ConfigSource): ExporterName[] {
+  const list = readList(src, 'AGENTOPS_EXPORTERS', [...EXPORTER_NAMES]).map((s) => s.toLowerCase());
+  if (list.length === 1 && list[0] === 'none') return [];
+  const out: ExporterName[] = [];
+  for (const name of list) {
+    if (name === 'otlp') out.push('jaeger');
+    else if ((EXPORTER_NAMES as readonly string[]).includes(name)) out.push(name as ExporterName);
+    else throw new ConfigError('AGENTOPS_EXPORTERS', `${JSON.stringify(name)} is not an exporter`, 'a comma-separated list of jaeger, postgres; or none');
+  }
+  return [...new Set(out)];
+}
+
+/** The OTLP settings the OpenTelemetry spec defines, the traces-specific variable first. */
+export function readOtlpConfig(src: ConfigSource): OtlpConfig {
+  const pick = (suffix: string): string => (src.get(`OTEL_EXPORTER_OTLP_TRACES_${suffix}`) !== undefined ? `OTEL_EXPORTER_OTLP_TRACES_${suffix}` : `OTEL_EXPORTER_OTLP_${suffix}`);
+
+  let url: string;
+  if (src.get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined) {
+    url = readUrl(src, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '', ['http:', 'https:']);
+  } else if (src.get('OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined) {
+    const base = readUrl(src, 'OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http:', 'https:']);
+    url = base.replace(/\/+$/, '') + '/v1/traces';
+  } else {
+    url = 'http://localhost:4318/v1/traces';
+  }
+
+  const protocolVar = pick('PROTOCOL');
+  const protoRaw = src.get(protocolVar);
+  if (protoRaw !== undefined && protoRaw.trim().toLowerCase() === 'grpc') {
+    throw new ConfigError(protocolVar, 'grpc is not supported by agentops-otel', 'http/protobuf (Jaeger native) or http/json');
+  }
+  const protocol = readEnum(src, protocolVar, ['http/protobuf', 'http/json'] as const, 'http/protobuf');
+
+  const headers = { ...readKeyValues(src, 'OTEL_EXPORTER_OTLP_HEADERS'), ...readKeyValues(src, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') };
+  for (const v of Object.values(headers)) registerSecret(v);
+
+  const timeoutMillis = readInt(src, pick('TIMEOUT'), 10000, 1, 600_000);
+  const compression = readEnum(src, pick('COMPRESSION'), ['gzip', 'none'] as const, 'none');
+
+  const certVar = pick('CERTIFICATE');
+  const certPath = src.get(certVar);
+  let ca: string | undefined;
+  if (certPath !== undefined) {
+    try {
+      ca = fs.readFileSync(certPath, 'utf8');
+    } catch (err) {
+      throw new ConfigError(certVar, `cannot read ${certPath} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'the path of a readable PEM file');
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(certVar, `${certPath} holds no PEM certificate`, 'a PEM file with -----BEGIN CERTIFICATE----- blocks');
+  }
+  return { url, protocol, headers, timeoutMillis, compression, ca };
+}

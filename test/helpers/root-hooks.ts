@@ -1,0 +1,8 @@
+/**
+ * Mocha root hooks: process-wide test resources are released once, after every suite has run.
+ */
+export const mochaHooks = {
+  async afterAll(): Promise<void> {
+    // Filled by the helpers that start shared resources (see test/helpers/postgres.ts).
+  },
+};
