@@ -13,6 +13,7 @@ import type { Agent, Client, Event, Session } from '../../src/client';
 import { sessionIdGenerator, sessionIdToTraceId } from '../../src/telemetry/id-generator';
 import { logger } from '../../src/telemetry/logger';
 import { stats } from '../../src/telemetry/stats';
+import { bindEmitterListeners, unbindEmitterListeners } from './emitter-context';
 import type { AgentOpsInstrumentationConfig } from './types';
 import * as U from './utils';
 
@@ -74,11 +75,14 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
   override enable(): void {
     super.enable();
     this.patchClient(require('../../src/client') as ClientModule);
+    const { clientScope } = require('../../src/client/context') as typeof import('../../src/client/context');
+    bindEmitterListeners(() => clientScope.getStore() !== undefined);
   }
 
   override disable(): void {
     super.disable();
     this.unpatchClient(require('../../src/client') as ClientModule);
+    unbindEmitterListeners();
   }
 
   /** Sessions that have not ended; the preload ends them at exit. */
