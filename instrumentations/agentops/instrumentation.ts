@@ -6,7 +6,7 @@
  *
  * Every patch calls the original first and never lets a tracing failure reach the app.
  */
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import * as path from 'node:path';
 import type { Agent, Client, Event, Session } from '../../src/client';
@@ -90,13 +90,24 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
     return [...states.keys()];
   }
 
+  /** Computed on first use, after construction (see the note on `states`), and again after setConfig. */
+  private mapping: U.MappingOptions | undefined;
+
+  override setConfig(config: AgentOpsInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    this.mapping = undefined;
+  }
+
   private options(): U.MappingOptions {
-    const c = this.getConfig();
-    return {
-      serviceName: c.serviceName ?? 'agentops',
-      captureContent: c.captureContent ?? true,
-      maxAttributeLength: c.maxAttributeLength ?? 16384,
-    };
+    if (this.mapping === undefined) {
+      const c = this.getConfig();
+      this.mapping = {
+        serviceName: c.serviceName ?? 'agentops',
+        captureContent: c.captureContent ?? true,
+        maxAttributeLength: c.maxAttributeLength ?? 16384,
+      };
+    }
+    return this.mapping;
   }
 
   private patchClient(mod: ClientModule): void {
@@ -120,7 +131,16 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
     this.wrapMethod(mod.Session.prototype, 'record', (original: AnyFn) =>
       function record(this: Session, ...args: unknown[]) {
         const event = original.apply(this, args) as Event | undefined;
-        if (event !== undefined) self.guard('record', () => self.onRecord(this, event));
+        // The hot path: a plain try/catch instead of guard(), which would allocate a closure per event.
+        if (event !== undefined) {
+          try {
+            self.onRecord(this, event);
+          } catch (err) {
+            self.guard('record', () => {
+              throw err;
+            });
+          }
+        }
         return event;
       },
     );
@@ -247,38 +267,52 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
     const parent = this.parentFor(state, event.agentId);
     const agentId = event.agentId ?? parent.agentId;
     if (event.agentId === undefined && agentId !== undefined) event.agentId = agentId;
-    const span = this.startEventSpan(state, event, parent);
+    const span = this.startEventSpan(state, event, parent, this.startAttributes(state, event));
     const ref: SpanRef = { span, ctx: trace.setSpan(parent.ctx, span), agentId };
     state.openEvents.set(event, ref);
     state.openSpans.set(span, ref);
     return ref.ctx;
   }
 
-  private startEventSpan(state: SessionState, event: Event, parent: SpanRef): Span {
+  private startAttributes(state: SessionState, event: Event): Attributes {
     const agent = event.agentId !== undefined ? state.session.agent(String(event.agentId)) : undefined;
+    return U.eventStartAttributes(event, state.session, agent, this.options());
+  }
+
+  private startEventSpan(state: SessionState, event: Event, parent: SpanRef, attributes: Attributes): Span {
     stats.spanCreated(String(event.eventType));
-    return this.tracer.startSpan(
-      U.eventSpanName(event),
-      { kind: SpanKind.INTERNAL, startTime: U.hrTimeFromNanos(event.initTimeNs), attributes: U.eventStartAttributes(event, state.session, agent, this.options()) },
-      parent.ctx,
-    );
+    return this.tracer.startSpan(U.eventSpanName(event), { kind: SpanKind.INTERNAL, startTime: U.hrTimeFromNanos(event.initTimeNs), attributes }, parent.ctx);
   }
 
   private onRecord(session: Session, event: Event): void {
     const state = states.get(session);
     if (state === undefined) return;
-    let ref = state.openEvents.get(event);
-    if (ref !== undefined) {
+    const open = state.openEvents.get(event);
+    // Recorded after the fact, every attribute is known, so the span starts with all of them at once.
+    const attrs = open === undefined ? this.startAttributes(state, event) : {};
+    let failure: unknown;
+    try {
+      U.eventEndAttributes(event, this.options(), attrs);
+    } catch (err) {
+      failure = err; // reported below, once the span is safely ended
+    }
+    let span: Span;
+    if (open !== undefined) {
       state.openEvents.delete(event);
-      state.openSpans.delete(ref.span);
+      state.openSpans.delete(open.span);
+      span = open.span;
+      span.setAttributes(attrs);
     } else {
       const parent = this.isErrorWithOpenTrigger(state, event) ?? this.parentFor(state, event.agentId);
-      ref = { span: this.startEventSpan(state, event, parent), ctx: parent.ctx, agentId: event.agentId };
+      span = this.startEventSpan(state, event, parent, attrs);
     }
-    const span = ref.span;
-    span.setAttributes(U.eventEndAttributes(event, this.options()));
-    if (event.eventType === 'errors') this.markError(state, span, event);
-    span.end(U.hrTimeFromNanos(event.endTimeNs ?? event.initTimeNs));
+    try {
+      if (event.eventType === 'errors') this.markError(state, span, event);
+    } finally {
+      // A span that was started is always ended, even when an attribute could not be read.
+      span.end(U.hrTimeFromNanos(event.endTimeNs ?? event.initTimeNs));
+    }
+    if (failure !== undefined) throw failure;
   }
 
   /** An ErrorEvent whose trigger is still running nests under the trigger's span. */

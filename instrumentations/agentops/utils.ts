@@ -100,9 +100,8 @@ export function eventStartAttributes(event: Event, session: Session, agent: Agen
   return attrs;
 }
 
-/** Everything else, read when the event is recorded (its result is known by then). */
-export function eventEndAttributes(event: Event, o: MappingOptions): Attributes {
-  const attrs: Attributes = {};
+/** Everything else, read when the event is recorded (its result is known by then), added to `attrs`. */
+export function eventEndAttributes(event: Event, o: MappingOptions, attrs: Attributes): Attributes {
   const content = o.captureContent;
   const max = o.maxAttributeLength;
   if (event.agentId !== undefined) {

@@ -75,7 +75,7 @@ export function readTelemetryConfig(src: ConfigSource): Loaded<TelemetryConfig> 
   }
   logLevel ??= 'info';
 
-  const exporters = g(() => readExporters(src), [...EXPORTER_NAMES]);
+  const exporters = readExporters(src, errors);
   const otlp = g<OtlpConfig | undefined>(() => readOtlpConfig(src), undefined);
 
   const batch: BatchConfig = {
@@ -102,14 +102,15 @@ export function readTelemetryConfig(src: ConfigSource): Loaded<TelemetryConfig> 
   };
 }
 
-function readExporters(src: ConfigSource): ExporterName[] {
+/** Unknown names are reported and skipped; the names that are valid still run. */
+function readExporters(src: ConfigSource, errors: ConfigError[]): ExporterName[] {
   const list = readList(src, 'AGENTOPS_EXPORTERS', [...EXPORTER_NAMES]).map((s) => s.toLowerCase());
   if (list.length === 1 && list[0] === 'none') return [];
   const out: ExporterName[] = [];
   for (const name of list) {
     if (name === 'otlp') out.push('jaeger');
     else if ((EXPORTER_NAMES as readonly string[]).includes(name)) out.push(name as ExporterName);
-    else throw new ConfigError('AGENTOPS_EXPORTERS', `${JSON.stringify(name)} is not an exporter`, 'a comma-separated list of jaeger, postgres; or none');
+    else errors.push(new ConfigError('AGENTOPS_EXPORTERS', `${JSON.stringify(name)} is not an exporter`, 'a comma-separated list of jaeger, postgres; or none'));
   }
   return [...new Set(out)];
 }

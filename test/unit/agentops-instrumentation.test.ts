@@ -1,0 +1,117 @@
+/**
+ * The AgentOps instrumentation in-process, with a real provider and an in-memory exporter:
+ * what the child-process tests cannot see (memory released, guards, mapping helpers).
+ */
+import * as assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { context, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { AgentOpsInstrumentation } from '../../instrumentations/agentops/instrumentation';
+import { hrTimeFromNanos, isContentKey } from '../../instrumentations/agentops/utils';
+import { Client, LLMEvent, ToolEvent } from '../../src/client';
+import { sessionIdGenerator } from '../../src/telemetry/id-generator';
+import { logger } from '../../src/telemetry/logger';
+import * as sinon from 'sinon';
+
+describe('AgentOps instrumentation (in-process)', () => {
+  let provider: NodeTracerProvider;
+  let exporter: InMemorySpanExporter;
+  let instrumentation: AgentOpsInstrumentation;
+
+  before(() => {
+    exporter = new InMemorySpanExporter();
+    provider = new NodeTracerProvider({ idGenerator: sessionIdGenerator, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    provider.register();
+    instrumentation = new AgentOpsInstrumentation({ serviceName: 'unit' });
+    instrumentation.setTracerProvider(provider);
+    instrumentation.enable();
+  });
+  after(async () => {
+    instrumentation.disable();
+    await provider.shutdown();
+    trace.disable();
+    context.disable();
+  });
+  beforeEach(() => exporter.reset());
+
+  it('converts nanoseconds to HrTime without losing a digit', () => {
+    assert.deepEqual(hrTimeFromNanos(1700000000123456789n), [1700000000, 123456789]);
+    assert.deepEqual(hrTimeFromNanos(0n), [0, 0]);
+  });
+
+  it('tells content attributes from metadata', () => {
+    assert.ok(isContentKey('gen_ai.input.messages'));
+    assert.ok(isContentKey('gen_ai.tool.call.arguments'));
+    assert.ok(!isContentKey('gen_ai.usage.input_tokens'));
+  });
+
+  it('releases every session state once sessions end (100k sessions)', async () => {
+    const client = new Client({ maxEventsKept: 0 });
+    for (let i = 0; i < 100_000; i++) {
+      const s = client.startSession();
+      const a = s.createAgent({ name: 'a' });
+      a.run(() => s.record(new ToolEvent({ name: 't' })));
+      await s.end('Success');
+      if (i % 10_000 === 0) exporter.reset();
+    }
+    assert.equal(instrumentation.openSessions().length, 0);
+    assert.equal(client.sessions.length, 0);
+  });
+
+  it('makes the session id the trace id even inside another active span', () => {
+    const outer = provider.getTracer('t').startSpan('http request');
+    const s = context.with(trace.setSpan(context.active(), outer), () => new Client().startSession());
+    void s.end('Success');
+    outer.end();
+    const session = exporter.getFinishedSpans().find((x) => x.name === 'session');
+    assert.equal(session?.spanContext().traceId, s.id.replace(/-/g, ''));
+    assert.equal(session?.parentSpanContext, undefined);
+  });
+
+  it('never lets a tracing failure reach the app, and still ends the span', () => {
+    const warn = sinon.stub(logger, 'limited');
+    const s = new Client().startSession();
+    const evil = new LLMEvent({ model: 'm' });
+    Object.defineProperty(evil, 'attributes', {
+      get() {
+        throw new Error('hostile getter');
+      },
+    });
+    assert.doesNotThrow(() => s.record(evil));
+    warn.restore();
+    assert.equal(s.eventCounts.llms, 1);
+    assert.ok(exporter.getFinishedSpans().some((x) => x.name === 'chat m'), 'the event span was ended');
+    assert.equal(warn.firstCall.args[1], 'agentops-instrumentation:record');
+    void s.end();
+  });
+
+  it('binds EventEmitter listeners to the registering agent, and removal still works', () => {
+    const s = new Client().startSession();
+    const a = s.createAgent({ name: 'a' });
+    const e = new EventEmitter();
+    let calls = 0;
+    const listener = (): void => {
+      calls++;
+      s.record(new ToolEvent({ name: 'from-listener' }));
+    };
+    a.run(() => {
+      e.on('x', listener);
+      e.once('y', listener);
+    });
+    assert.deepEqual(e.listeners('x'), [listener], 'listeners() shows the original');
+    e.emit('y');
+    e.emit('y');
+    assert.equal(calls, 1, 'once fires once');
+    assert.equal(e.listenerCount('y'), 0);
+    a.run(() => e.once('z', listener));
+    e.removeListener('z', listener);
+    assert.equal(e.listenerCount('z'), 0, 'a once listener is removable by the original function');
+    e.emit('x');
+    e.removeListener('x', listener);
+    assert.equal(e.listenerCount('x'), 0);
+    void s.end();
+    const recorded = s.events.map((ev) => ev.agentId);
+    assert.deepEqual(recorded, [a.id, a.id]);
+  });
+});
