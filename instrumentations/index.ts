@@ -1,22 +1,35 @@
 /**
  * The instrumentations the preload can load, by name. `AGENTOPS_INSTRUMENTATIONS_ENABLED` /
  * `_DISABLED` (or OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS)
- * choose among them.
+ * choose among them (src/config/instrumentation-config.ts).
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { AgentOpsInstrumentation } from './agentops/instrumentation';
+import { AnthropicInstrumentation } from './anthropic/instrumentation';
+import type { PriceTable } from './genai/prices';
+import { OpenAIInstrumentation } from './openai/instrumentation';
+import { OpenAIAgentsInstrumentation } from './openai-agents/instrumentation';
 
 export interface InstrumentationOptions {
   serviceName: string;
   captureContent: boolean;
   maxAttributeLength: number;
+  /** The LLM price table (built-in defaults merged with AGENTOPS_PRICE_TABLE). */
+  prices?: Readonly<PriceTable>;
 }
 
 export interface InstrumentationEntry {
   name: string;
   create(options: InstrumentationOptions): Instrumentation;
+  /** Packages whose ESM `import`s the import-in-the-middle hook must intercept for this one. */
+  esmModules?: string[];
 }
 
-export const INSTRUMENTATIONS: InstrumentationEntry[] = [{ name: 'agentops', create: (o) => new AgentOpsInstrumentation(o) }];
+export const INSTRUMENTATIONS: InstrumentationEntry[] = [
+  { name: 'agentops', create: (o) => new AgentOpsInstrumentation(o) },
+  { name: 'openai', create: (o) => new OpenAIInstrumentation(o), esmModules: ['openai'] },
+  { name: 'anthropic', create: (o) => new AnthropicInstrumentation(o), esmModules: ['@anthropic-ai/sdk'] },
+  { name: 'openai-agents', create: (o) => new OpenAIAgentsInstrumentation(o), esmModules: ['@openai/agents-core'] },
+];
 
-export { AgentOpsInstrumentation };
+export { AgentOpsInstrumentation, AnthropicInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };

@@ -281,7 +281,13 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
 
   private startEventSpan(state: SessionState, event: Event, parent: SpanRef, attributes: Attributes): Span {
     stats.spanCreated(String(event.eventType));
-    return this.tracer.startSpan(U.eventSpanName(event), { kind: SpanKind.INTERNAL, startTime: U.hrTimeFromNanos(event.initTimeNs), attributes }, parent.ctx);
+    let name: string;
+    try {
+      name = U.eventSpanName(event);
+    } catch {
+      name = String(event.eventType); // a hostile getter on the event: the span still exists
+    }
+    return this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: U.hrTimeFromNanos(event.initTimeNs), attributes }, parent.ctx);
   }
 
   private onRecord(session: Session, event: Event): void {
@@ -324,11 +330,16 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
 
   private markError(state: SessionState, span: Span, event: Event): void {
     const e = event as { exception?: unknown; errorType?: string; details?: unknown; triggerEvent?: Event };
+    const capture = this.options().captureContent;
     const message = e.exception instanceof Error ? e.exception.message : typeof e.details === 'string' ? e.details : undefined;
-    const status = { code: SpanStatusCode.ERROR, message: this.options().captureContent ? message : undefined };
+    const status = { code: SpanStatusCode.ERROR, message: capture ? message : undefined };
     span.setStatus(status);
-    if (e.exception instanceof Error) span.recordException(e.exception, U.hrTimeFromNanos(event.initTimeNs));
-    else if (e.exception !== undefined) span.recordException(String(e.exception), U.hrTimeFromNanos(event.initTimeNs));
+    const at = U.hrTimeFromNanos(event.initTimeNs);
+    if (!capture) {
+      // Error messages and stacks can quote prompts or provider output: only the type is kept.
+      if (e.exception !== undefined) span.addEvent('exception', { 'exception.type': e.errorType ?? '_OTHER' }, at);
+    } else if (e.exception instanceof Error) span.recordException(e.exception, at);
+    else if (e.exception !== undefined) span.recordException(U.exceptionText(e.exception), at);
     // The failed action or tool is marked too, while it is still open.
     const trigger = e.triggerEvent !== undefined ? state.openEvents.get(e.triggerEvent) : undefined;
     if (trigger !== undefined) {

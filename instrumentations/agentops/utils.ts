@@ -5,7 +5,7 @@
  */
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { Agent, ActionEvent, ErrorEvent, Event, LLMEvent, Session, ToolEvent } from '../../src/client';
-import { toAttributeText, truncateText } from '../../src/telemetry/serialize';
+import { safeJson, toAttributeText, truncateText } from '../../src/telemetry/serialize';
 import * as S from './semconv';
 
 export interface MappingOptions {
@@ -63,7 +63,10 @@ export function eventSpanName(event: Event): string {
   switch (event.eventType) {
     case 'llms': {
       const model = (event as LLMEvent).model;
-      return typeof model === 'string' && model !== '' ? `${S.GEN_AI_OPERATION_CHAT} ${model}` : S.GEN_AI_OPERATION_CHAT;
+      // An LLM instrumentation may name another operation (`embeddings`) in the event's attributes.
+      const op = event.attributes?.[S.ATTR_GEN_AI_OPERATION_NAME];
+      const operation = typeof op === 'string' && op !== '' ? op : S.GEN_AI_OPERATION_CHAT;
+      return typeof model === 'string' && model !== '' ? `${operation} ${model}` : operation;
     }
     case 'tools': {
       const name = (event as ToolEvent).name;
@@ -178,6 +181,15 @@ function copyExtraAttributes(event: Event, attrs: Attributes, content: boolean, 
 const CONTENT_KEYS = /(\.messages$|\.system_instructions$|\.prompt$|\.completion$|\.arguments$|\.result$|\.content$)/;
 export function isContentKey(key: string): boolean {
   return CONTENT_KEYS.test(key);
+}
+
+/** A thrown non-Error as text; String() itself may throw (a hostile toString). */
+export function exceptionText(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : safeJson(value, 4096);
+  } catch {
+    return '[unprintable]';
+  }
 }
 
 function isCount(n: unknown): n is number {

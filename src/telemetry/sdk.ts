@@ -12,10 +12,13 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import * as os from 'node:os';
 import { AgentOpsInstrumentation, INSTRUMENTATIONS } from '../../instrumentations';
 import type { ConfigError } from '../config/errors';
+import { readInstrumentationConfig } from '../config/instrumentation-config';
 import { ConfigSource } from '../config/source';
 import { readTelemetryConfig, type ExporterName, type TelemetryConfig } from '../config/telemetry-config';
 import { createOtlpExporter } from '../exporters/otlp';
 import { sendOtlpSync } from '../exporters/otlp-sync';
+import { startAutoSession } from './auto-session';
+import { isLoaderHooksThread, registerEsmHook } from './esm-hook';
 import { installExitHooks } from './exit-hooks';
 import { sessionIdGenerator } from './id-generator';
 import { logger } from './logger';
@@ -64,6 +67,7 @@ export function activeTelemetry(): TelemetryHandle | undefined {
 export function startTelemetry(options: StartOptions = {}): TelemetryHandle | undefined {
   const slot = globalThis as GlobalSlot;
   if (slot[GLOBAL_KEY] !== undefined) return slot[GLOBAL_KEY] ?? undefined;
+  if (isLoaderHooksThread()) return undefined;
   slot[GLOBAL_KEY] = null;
 
   const source = options.source ?? new ConfigSource();
@@ -80,6 +84,8 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
     const pipeline = buildPipeline(name, config, source, errors);
     if (pipeline !== undefined) pipelines.push(pipeline);
   }
+  const selection = readInstrumentationConfig(source, INSTRUMENTATIONS.map((e) => e.name));
+  errors.push(...selection.errors);
   for (const err of errors) logger.error(`invalid configuration: ${err.message}`, { variable: err.variable });
 
   const provider = new NodeTracerProvider({
@@ -89,10 +95,13 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   });
   registerProvider(provider);
 
-  const instrumentations = INSTRUMENTATIONS.map((entry) =>
-    entry.create({ serviceName: config.serviceName, captureContent: config.captureContent, maxAttributeLength: config.maxAttributeLength }),
+  const selected = INSTRUMENTATIONS.filter((entry) => selection.config.enabled.includes(entry.name));
+  const instrumentations = selected.map((entry) =>
+    entry.create({ serviceName: config.serviceName, captureContent: config.captureContent, maxAttributeLength: config.maxAttributeLength, prices: selection.config.prices }),
   );
   registerInstrumentations({ tracerProvider: provider, instrumentations });
+  registerEsmHook(selected.flatMap((entry) => entry.esmModules ?? []));
+  startAutoSession(selection.config.autoSession);
   const agentops = instrumentations.find((i): i is AgentOpsInstrumentation => i instanceof AgentOpsInstrumentation);
 
   const endOpenSessions = (reason: string): void => {

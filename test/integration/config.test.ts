@@ -125,7 +125,9 @@ describe('preload configuration', function () {
     assert.equal(res.code, 0);
     const spans = await receiver.waitForSpans(SPANS_PER_RUN);
     const text = JSON.stringify(spans, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
-    for (const content of ['hello', '"hi"', '3 hits', '#go', 'data:image', '"more"']) assert.ok(!text.includes(content), `${content} leaked`);
+    for (const content of ['hello', '"hi"', '3 hits', '#go', 'data:image', '"more"', 'cannot fetch', 'out of range', 'example.invalid']) assert.ok(!text.includes(content), `${content} leaked`);
+    const errorSpan = spans.find((s) => s.name === 'error RangeError');
+    assert.equal(errorSpan?.events[0]?.attributes['exception.type'], 'RangeError', 'the error type is still recorded');
     const llm = spans.find((s) => s.name === 'chat gpt-4o');
     assert.equal(llm?.attributes['gen_ai.usage.input_tokens'], 3n, 'metadata is still recorded');
   });

@@ -1,0 +1,279 @@
+/**
+ * Turns one LLM call into one span. When an AgentOps session is current (the process client's
+ * `currentSession()`, else the AGENTOPS_AUTO_SESSION session), the call is an `LLMEvent` run
+ * through `session.runEvent`, so the AgentOps instrumentation starts its span when the call starts,
+ * nests it under the current agent, counts it in the session, and ends it when the response or the
+ * stream completes. Otherwise the span is made here with the same name and attributes: a child of
+ * the active span, or a root span (its own trace) when there is none.
+ *
+ * Nothing here may throw into the app: every failure of ours is logged (rate-limited) and the SDK
+ * call goes on untraced.
+ */
+import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { isWrapped } from '@opentelemetry/instrumentation';
+import { getClient, LLMEvent, type Session } from '../../src/client';
+import { nowNs } from '../../src/client/timestamps';
+import { autoSession } from '../../src/telemetry/auto-session';
+import { logger } from '../../src/telemetry/logger';
+import { stats } from '../../src/telemetry/stats';
+import * as AU from '../agentops/utils';
+import * as AS from '../agentops/semconv';
+import { costUsd } from './prices';
+import * as S from './semconv';
+import type { AttributeMap, GenAiOptions, LlmOutcome, LlmRequest } from './types';
+
+/** Set in the context while an instrumented call runs: an inner instrumented layer records nothing. */
+const LLM_CALL_KEY = createContextKey('agentops-otel.llm-call');
+
+export function insideLlmCall(ctx: Context = context.active()): boolean {
+  return ctx.getValue(LLM_CALL_KEY) === true;
+}
+
+/** Where a call belongs, as told by an instrumentation that knows better than the context (agents). */
+export interface ParentInfo {
+  ctx: Context;
+  /** The session to record in; undefined means "no session": a standalone span under `ctx`. */
+  session: Session | undefined;
+  agentId?: string;
+  /** Told that an LLM call was recorded under this parent. */
+  onLlmCall?(): void;
+}
+export type ParentResolver = () => ParentInfo | undefined;
+
+const resolvers: ParentResolver[] = [];
+
+export function addParentResolver(resolver: ParentResolver): () => void {
+  resolvers.push(resolver);
+  return () => {
+    const i = resolvers.indexOf(resolver);
+    if (i >= 0) resolvers.splice(i, 1);
+  };
+}
+
+export interface RecorderDeps {
+  tracer: Tracer;
+  options(): GenAiOptions;
+}
+
+/** The handle an instrumentation ends a call with. Both methods are idempotent and never throw. */
+export interface LlmCall {
+  end(outcome: LlmOutcome, extra?: AttributeMap): void;
+  fail(err: unknown): void;
+  readonly ended: boolean;
+}
+
+/**
+ * Runs `invoke` (the SDK call) as an LLM call. `observe` gets the SDK's return value and the call
+ * handle, to end it when the response or stream completes; it must return nothing and must not
+ * change what the caller gets. A synchronous throw of `invoke` fails the call and is rethrown as is.
+ */
+export function traceLlmCall<T>(deps: RecorderDeps, describe: () => LlmRequest, invoke: () => T, observe: (result: T, call: LlmCall) => void): T {
+  if (insideLlmCall()) return invoke();
+  let start: Started | undefined;
+  try {
+    start = startCall(deps, describe());
+  } catch (err) {
+    logger.limited('warn', 'llm-start', 'tracing an LLM call failed; the call is unaffected', { error: err });
+  }
+  if (start === undefined) return invoke();
+  const { call } = start;
+  let result!: T;
+  let threw = false;
+  let thrown: unknown;
+  start.run(() => {
+    try {
+      result = invoke();
+    } catch (err) {
+      threw = true;
+      thrown = err;
+    }
+  });
+  if (threw) {
+    call.fail(thrown);
+    throw thrown;
+  }
+  try {
+    observe(result, call);
+  } catch (err) {
+    logger.limited('warn', 'llm-observe', 'observing an LLM response failed; the call is unaffected', { error: err });
+    call.end({ usage: {} });
+  }
+  return result;
+}
+
+interface Started {
+  call: LlmCall;
+  /** Runs the SDK call in the call's context (its span active, nested layers muted). */
+  run(fn: () => void): void;
+}
+
+function resolveParent(): ParentInfo {
+  for (const resolve of resolvers) {
+    try {
+      const p = resolve();
+      if (p !== undefined) return p;
+    } catch (err) {
+      logger.limited('warn', 'llm-parent', 'resolving the parent of an LLM call failed', { error: err });
+    }
+  }
+  const session = getClient()?.currentSession() ?? autoSession();
+  return { ctx: context.active(), session };
+}
+
+function canRecord(session: Session | undefined): session is Session {
+  return session !== undefined && !session.ended && isWrapped(session.runEvent);
+}
+
+export function spanName(req: Pick<LlmRequest, 'operation' | 'requestModel'>): string {
+  return req.requestModel !== undefined && req.requestModel !== '' ? `${req.operation} ${req.requestModel}` : req.operation;
+}
+
+function startCall(deps: RecorderDeps, req: LlmRequest): Started {
+  const o = deps.options();
+  const parent = resolveParent();
+  const event = new LLMEvent({
+    model: req.requestModel,
+    agentId: parent.agentId,
+    prompt: o.captureContent ? req.prompt : undefined,
+    attributes: {
+      [S.ATTR_GEN_AI_OPERATION_NAME]: req.operation,
+      [S.ATTR_GEN_AI_PROVIDER_NAME]: req.provider,
+      ...req.attributes,
+      ...(req.streaming ? { [S.ATTR_LLM_STREAMING]: true } : {}),
+    },
+  });
+  parent.onLlmCall?.();
+  return canRecord(parent.session) ? startInSession(req, o, parent, parent.session, event) : startStandalone(deps, req, o, parent, event);
+}
+
+function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome: LlmOutcome, extra: AttributeMap | undefined): void {
+  const u = outcome.usage;
+  event.promptTokens = u.inputTokens;
+  event.completionTokens = u.outputTokens;
+  event.cost = costUsd(o.prices, outcome.responseModel ?? req.requestModel, u) ?? costUsd(o.prices, req.requestModel, u);
+  if (o.captureContent && outcome.completion !== undefined) event.completion = outcome.completion;
+  event.attributes = {
+    ...event.attributes,
+    [S.ATTR_GEN_AI_RESPONSE_MODEL]: outcome.responseModel,
+    [S.ATTR_GEN_AI_RESPONSE_ID]: outcome.responseId,
+    [S.ATTR_GEN_AI_RESPONSE_FINISH_REASONS]: outcome.finishReasons !== undefined && outcome.finishReasons.length > 0 ? outcome.finishReasons : undefined,
+    [S.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: u.cacheReadTokens,
+    [S.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: u.cacheCreationTokens,
+    ...outcome.attributes,
+    ...extra,
+  };
+  event.endTimeNs = nowNs();
+}
+
+function applyError(event: LLMEvent, err: unknown): void {
+  event.attributes = { ...event.attributes, ...errorAttributes(err) };
+  event.endTimeNs = nowNs();
+}
+
+/** `error.type`: the SDK's error class (RateLimitError, InternalServerError, ...), and the HTTP status when there is one. */
+export function errorAttributes(err: unknown): AttributeMap {
+  const attrs: AttributeMap = {};
+  const ctor = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  const name = typeof ctor === 'string' && ctor !== '' && ctor !== 'Error' && ctor !== 'Object' ? ctor : (err as { name?: unknown } | null)?.name;
+  attrs[S.ATTR_ERROR_TYPE] = typeof name === 'string' && name !== '' && name !== 'Error' ? name : '_OTHER';
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && Number.isInteger(status)) attrs[S.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+  return attrs;
+}
+
+function noop(): void {}
+
+function startInSession(req: LlmRequest, o: GenAiOptions, parent: ParentInfo, session: Session, event: LLMEvent): Started {
+  let settle!: (failed: boolean, err?: unknown) => void;
+  const done = new Promise<undefined>((resolve, reject) => {
+    settle = (failed, err) => (failed ? reject(err) : resolve(undefined));
+  });
+  let ended = false;
+  const call: LlmCall = {
+    get ended() {
+      return ended;
+    },
+    end(outcome, extra) {
+      if (ended) return;
+      ended = true;
+      guard('end', () => applyOutcome(event, req, o, outcome, extra));
+      settle(false);
+    },
+    fail(err) {
+      if (ended) return;
+      ended = true;
+      guard('fail', () => applyError(event, err));
+      settle(true, err);
+    },
+  };
+  return {
+    call,
+    run(fn) {
+      context.with(parent.ctx, () => {
+        let p: unknown;
+        try {
+          p = session.runEvent(event, () => {
+            context.with(context.active().setValue(LLM_CALL_KEY, true), fn);
+            return done;
+          });
+        } catch (err) {
+          // runEvent itself failed (not the SDK call: `fn` catches that).
+          logger.limited('warn', 'llm-run-event', 'recording an LLM event failed; the call is unaffected', { error: err });
+        }
+        if (p instanceof Promise) p.then(noop, noop);
+      });
+    },
+  };
+}
+
+function startStandalone(deps: RecorderDeps, req: LlmRequest, o: GenAiOptions, parent: ParentInfo, event: LLMEvent): Started {
+  const startAttrs: Attributes = {
+    [AS.ATTR_SERVICE_NAME]: o.serviceName,
+    [AS.ATTR_SPAN_KIND]: 'llms',
+    [AS.ATTR_EVENT_ID]: event.id,
+    [AS.ATTR_EVENT_TYPE]: 'llms',
+  };
+  for (const [k, v] of Object.entries(event.attributes ?? {})) if (v !== undefined) startAttrs[k] = v;
+  if (req.requestModel !== undefined) startAttrs[S.ATTR_GEN_AI_REQUEST_MODEL] = req.requestModel;
+  if (parent.agentId !== undefined) startAttrs[AS.ATTR_AGENT_ID] = parent.agentId;
+  stats.spanCreated('llms');
+  const span: Span = deps.tracer.startSpan(spanName(req), { kind: SpanKind.INTERNAL, attributes: startAttrs }, parent.ctx);
+  const spanCtx = trace.setSpan(parent.ctx, span);
+  const mapping: AU.MappingOptions = { serviceName: o.serviceName, captureContent: o.captureContent, maxAttributeLength: o.maxAttributeLength };
+  let ended = false;
+  const call: LlmCall = {
+    get ended() {
+      return ended;
+    },
+    end(outcome, extra) {
+      if (ended) return;
+      ended = true;
+      guard('end', () => {
+        applyOutcome(event, req, o, outcome, extra);
+        span.setAttributes(AU.eventEndAttributes(event, mapping, {}));
+      });
+      span.end();
+    },
+    fail(err) {
+      if (ended) return;
+      ended = true;
+      guard('fail', () => {
+        applyError(event, err);
+        span.setAttributes(AU.eventEndAttributes(event, mapping, {}));
+        const message = err instanceof Error ? err.message : undefined;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: o.captureContent ? message : undefined });
+        if (o.captureContent && err instanceof Error) span.recordException(err);
+      });
+      span.end();
+    },
+  };
+  return { call, run: (fn) => context.with(spanCtx.setValue(LLM_CALL_KEY, true), fn) };
+}
+
+function guard(what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    logger.limited('warn', `llm-${what}`, `tracing an LLM call (${what}) failed; the call is unaffected`, { error: err });
+  }
+}

@@ -1,0 +1,41 @@
+import type { EventAttributeValue } from '../../src/client';
+import type { PriceTable, TokenUsage } from './prices';
+
+/** What every LLM instrumentation needs from the preload's configuration. */
+export interface GenAiOptions {
+  serviceName: string;
+  /** Prompts, completions, tool arguments and results on spans. */
+  captureContent: boolean;
+  maxAttributeLength: number;
+  prices: Readonly<PriceTable>;
+}
+
+export type AttributeMap = Record<string, EventAttributeValue | undefined>;
+
+/** One LLM call as known when it starts. */
+export interface LlmRequest {
+  provider: string;
+  /** `chat`, `embeddings`, ... */
+  operation: string;
+  requestModel: string | undefined;
+  /** Request parameters and server: never content. */
+  attributes: AttributeMap;
+  /** The prompt (messages, input): content, dropped when capture is off. */
+  prompt?: unknown;
+  streaming: boolean;
+}
+
+/** How the call turned out, from the provider's response or its final stream events. */
+export interface LlmOutcome {
+  responseModel?: string;
+  responseId?: string;
+  finishReasons?: string[];
+  usage: TokenUsage;
+  /** The completion (messages, text, tool calls): content, dropped when capture is off. */
+  completion?: unknown;
+  /** More non-content attributes (e.g. `gen_ai.embeddings.dimension.count`). */
+  attributes?: AttributeMap;
+}
+
+/** How a stream ended: read to its end, left early (`break`, `return`, abort), or failed. */
+export type StreamEnd = 'done' | 'abandoned' | 'error';

@@ -1,0 +1,45 @@
+/**
+ * ESM: `import` of a package is not seen by require-in-the-middle, so the preload registers the
+ * import-in-the-middle loader hook (esm-loader.mts, over @opentelemetry/instrumentation's `hook.mjs`,
+ * the copy InstrumentationBase's own `Hook` calls talk to), limited to the packages we patch: other modules
+ * load untouched. Works from `--import` and from `--require` (Node >= 20.6). Registered once.
+ */
+import * as nodeModule from 'node:module';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
+import { logger } from './logger';
+
+const SLOT = Symbol.for('agentops-otel.esm-hook');
+/**
+ * Set only while `register()` runs: the loader hooks thread it starts copies the environment then.
+ * Under `--require`, Node 20 runs the preload in that thread too; it must not start a second
+ * tracing pipeline (and AGENTOPS_AUTO_SESSION a second session) there.
+ */
+const LOADER_THREAD_MARK = '__AGENTOPS_OTEL_LOADER_THREAD';
+
+/** True in the loader hooks thread our `register()` started. */
+export function isLoaderHooksThread(): boolean {
+  return !isMainThread && process.env[LOADER_THREAD_MARK] === '1';
+}
+
+export function registerEsmHook(modules: readonly string[]): boolean {
+  const g = globalThis as Record<symbol, unknown>;
+  if (modules.length === 0 || g[SLOT] === true) return false;
+  const register = (nodeModule as { register?: (specifier: string, parentURL: URL, options?: unknown) => void }).register;
+  if (typeof register !== 'function') {
+    logger.warn('this Node.js has no module.register(): ESM imports of LLM SDKs are not instrumented (CommonJS require still is)');
+    return false;
+  }
+  process.env[LOADER_THREAD_MARK] = '1';
+  try {
+    register(pathToFileURL(path.join(__dirname, 'esm-loader.mjs')).href as unknown as string, pathToFileURL(__filename), { data: { include: [...modules] } });
+    Object.defineProperty(g, SLOT, { value: true, enumerable: false, configurable: true });
+    return true;
+  } catch (err) {
+    logger.warn('could not register the ESM loader hook: ESM imports of LLM SDKs are not instrumented', { error: err });
+    return false;
+  } finally {
+    delete process.env[LOADER_THREAD_MARK];
+  }
+}
