@@ -7,11 +7,11 @@ import { diag, DiagLogLevel, trace, ProxyTracerProvider, type DiagLogger } from 
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import * as os from 'node:os';
 import { AgentOpsInstrumentation, INSTRUMENTATIONS } from '../../instrumentations';
-import type { ConfigError } from '../config/errors';
+import { ConfigError } from '../config/errors';
 import { readInstrumentationConfig } from '../config/instrumentation-config';
 import { ConfigSource } from '../config/source';
 import { readTelemetryConfig, type ExporterName, type TelemetryConfig } from '../config/telemetry-config';
@@ -29,6 +29,8 @@ import { stats } from './stats';
 export interface ExportPipeline {
   name: ExporterName;
   processor: MeteredBatchSpanProcessor;
+  /** The exporter itself: BatchSpanProcessor.forceFlush() does not flush what an exporter holds. */
+  exporter: SpanExporter;
   /** Delivers (or spools) spans synchronously; for the exit hook, when nothing async can finish. */
   handOffSync(spans: ReadableSpan[]): void;
 }
@@ -123,7 +125,10 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
     pipelines,
     instrumentations,
     endOpenSessions,
-    forceFlush: () => provider.forceFlush(),
+    forceFlush: async () => {
+      await provider.forceFlush();
+      await Promise.all(pipelines.map((p) => p.exporter.forceFlush?.()));
+    },
     shutdown: () => provider.shutdown(),
     flushSync: () => {
       for (const p of pipelines) {
@@ -144,7 +149,7 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   slot[GLOBAL_KEY] = handle;
 
   if (options.exitHooks !== false) {
-    installExitHooks({ endOpen: endOpenSessions, flush: () => provider.forceFlush(), flushSync: handle.flushSync, timeoutMillis: config.shutdownTimeoutMillis });
+    installExitHooks({ endOpen: endOpenSessions, flush: handle.forceFlush, flushSync: handle.flushSync, timeoutMillis: config.shutdownTimeoutMillis });
   }
   logger.debug('agentops-otel started', { serviceName: config.serviceName, exporters: pipelines.map((p) => p.name) });
   return handle;
@@ -157,6 +162,7 @@ function buildPipeline(name: ExporterName, config: TelemetryConfig, source: Conf
     const exporter = new MeteredSpanExporter(createOtlpExporter(otlp), 'jaeger');
     return {
       name,
+      exporter,
       processor: new MeteredBatchSpanProcessor(exporter, 'jaeger', config.batch),
       handOffSync: (spans) => {
         if (spans.length === 0) return;
@@ -174,8 +180,27 @@ function buildPipeline(name: ExporterName, config: TelemetryConfig, source: Conf
   return buildPostgresPipeline(config, source, errors);
 }
 
-function buildPostgresPipeline(_config: TelemetryConfig, _source: ConfigSource, _errors: ConfigError[]): ExportPipeline | undefined {
-  return undefined;
+/** Loaded lazily: an app that turns PostgreSQL off never loads `pg`. */
+function buildPostgresPipeline(config: TelemetryConfig, source: ConfigSource, errors: ConfigError[]): ExportPipeline | undefined {
+  const pg = require('../exporters/postgres') as typeof import('../exporters/postgres');
+  let pgConfig: ReturnType<typeof pg.readPostgresConfig>;
+  try {
+    pgConfig = pg.readPostgresConfig(source);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      errors.push(err);
+      return undefined;
+    }
+    throw err;
+  }
+  // The exporter keeps its own buffer, retries and spool, and counts its own spans.
+  const exporter = new pg.PostgresSpanExporter(pgConfig);
+  return {
+    name: 'postgres',
+    exporter,
+    processor: new MeteredBatchSpanProcessor(exporter, 'postgres', config.batch),
+    handOffSync: (spans) => void exporter.spoolSync(spans),
+  };
 }
 
 function buildResource(config: TelemetryConfig): Resource {

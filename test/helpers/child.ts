@@ -28,7 +28,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called once the child has started, e.g. to send it a signal later. */
   onSpawn?: (child: ChildProcess) => void;
-  input?: string;
+  /** Written to stdin, which is then closed; `'keep-open'` leaves stdin open for onSpawn to write to. */
+  input?: string | 'keep-open';
 }
 
 /** The environment a test child starts from: ours minus any telemetry settings of the machine. */
@@ -60,7 +61,7 @@ export function runNode(script: string, options: RunOptions = {}): Promise<Child
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdin.end(options.input ?? '');
+    if (options.input !== 'keep-open') child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`child ${script} did not finish in ${options.timeoutMs ?? 30000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));

@@ -1,0 +1,56 @@
+/**
+ * SQL identifiers that come from configuration (the table name) are interpolated into DDL and
+ * COPY statements, which cannot take bind parameters. They are therefore accepted only in a
+ * deliberately small shape and always quoted, so no configured value can change a statement.
+ */
+
+/**
+ * Lower-case, unquoted-style names only. The length cap leaves room for the longest derived name
+ * (`<table>_dead_letter_pkey`, 17 more characters) within PostgreSQL's 63-byte identifier limit,
+ * which would otherwise silently truncate it and make two derived names collide.
+ */
+export const TABLE_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,45}$/;
+export const TABLE_NAME_EXPECTED = 'a lower-case SQL identifier: a letter or _ followed by up to 45 letters, digits or _ (e.g. agentops_spans)';
+
+export function isValidTableName(name: string): boolean {
+  return TABLE_NAME_PATTERN.test(name);
+}
+
+/** Throws a plain Error (the config layer turns it into a ConfigError that names the variable). */
+export function assertTableName(name: string): string {
+  if (typeof name !== 'string' || !isValidTableName(name)) {
+    throw new Error(`invalid table name ${JSON.stringify(String(name).slice(0, 80))}: expected ${TABLE_NAME_EXPECTED}`);
+  }
+  return name;
+}
+
+/** Double-quoted identifier. Safe only because the name already matched TABLE_NAME_PATTERN. */
+export function quoteIdent(name: string): string {
+  return `"${assertTableName(name)}"`;
+}
+
+/** Names of every object derived from the configured table name, in one place so DDL and DML agree. */
+export interface TableNames {
+  table: string;
+  deadLetter: string;
+  stage: string;
+  startIndex: string;
+  deadLetterIndex: string;
+}
+
+export function tableNames(table: string): TableNames {
+  assertTableName(table);
+  return {
+    table,
+    deadLetter: `${table}_dead_letter`,
+    stage: `${table}_stage`,
+    startIndex: `${table}_start_ts_idx`,
+    deadLetterIndex: `${table}_dl_failed_at_idx`,
+  };
+}
+
+/** Quotes a derived name, which is the validated table name plus a fixed suffix. */
+export function q(derived: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(derived)) throw new Error(`invalid derived identifier ${JSON.stringify(derived)}`);
+  return `"${derived}"`;
+}

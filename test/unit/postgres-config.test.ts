@@ -1,0 +1,123 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError } from '../../src/config/errors';
+import { ConfigSource } from '../../src/config/source';
+import { redactSecrets } from '../../src/telemetry/redact';
+import { describePostgresConfig, describeTarget, poolConfig, readPostgresConfig } from '../../src/exporters/postgres/config';
+import { assertTableName, isValidTableName, quoteIdent, tableNames } from '../../src/exporters/postgres/identifier';
+
+const src = (env: Record<string, string>) => new ConfigSource(env, {});
+
+function configError(env: Record<string, string>, variable: string): ConfigError {
+  try {
+    readPostgresConfig(src(env));
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    assert.equal(err.variable, variable);
+    assert.ok(err.message.startsWith(variable), err.message);
+    return err;
+  }
+  assert.fail(`no ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe('postgres config', () => {
+  it('has sensible defaults', () => {
+    const c = readPostgresConfig(src({}));
+    assert.equal(c.connection.host, 'localhost');
+    assert.equal(c.connection.port, 5432);
+    assert.equal(c.connection.user, 'postgres');
+    assert.equal(c.connection.database, 'agentops');
+    assert.equal(c.connection.sslMode, 'disable');
+    assert.equal(c.table, 'agentops_spans');
+    assert.equal(c.autoMigrate, true);
+    assert.ok(c.spoolDir.startsWith(os.tmpdir()));
+    const p = poolConfig(c);
+    assert.equal(p.allowExitOnIdle, true);
+    assert.equal(p.ssl, false);
+  });
+
+  it('reads the URL, lets the separate variables override parts, decodes the password', () => {
+    const c = readPostgresConfig(src({ AGENTOPS_PG_URL: 'postgresql://alice:p%40ss%2Fw0rd@db.example:6543/traces?sslmode=require', AGENTOPS_PG_DATABASE: 'other', AGENTOPS_PG_PORT: '7000' }));
+    assert.equal(c.connection.host, 'db.example');
+    assert.equal(c.connection.port, 7000);
+    assert.equal(c.connection.user, 'alice');
+    assert.equal(c.connection.password, 'p@ss/w0rd');
+    assert.equal(c.connection.database, 'other');
+    assert.equal(c.connection.sslMode, 'require');
+    assert.deepEqual(poolConfig(c).ssl, { rejectUnauthorized: false });
+  });
+
+  it('does not register the well-known default password (it would mask the word "postgres" everywhere)', () => {
+    readPostgresConfig(src({}));
+    assert.equal(redactSecrets('postgres://u:x@h/db uses postgres'), 'postgres://u:****@h/db uses postgres');
+  });
+
+  it('registers the password as a secret (decoded and encoded forms)', () => {
+    const pw = `Zq9-${Date.now()}-secret`;
+    readPostgresConfig(src({ AGENTOPS_PG_URL: `postgres://u:${encodeURIComponent(pw + '/x')}@h/db` }));
+    assert.ok(!redactSecrets(`failed with ${pw}/x`).includes(pw));
+    const pw2 = `Kx7-${Date.now()}-other`;
+    const c = readPostgresConfig(src({ AGENTOPS_PG_PASSWORD: pw2 }));
+    assert.equal(c.connection.password, pw2);
+    assert.ok(!redactSecrets(`password is ${pw2} here`).includes(pw2));
+    assert.ok(!describeTarget(c.connection).includes(pw2));
+  });
+
+  it('rejects bad values with a ConfigError naming the variable', () => {
+    configError({ AGENTOPS_PG_URL: 'mysql://x@y/z' }, 'AGENTOPS_PG_URL');
+    configError({ AGENTOPS_PG_URL: 'not a url' }, 'AGENTOPS_PG_URL');
+    configError({ AGENTOPS_PG_URL: 'postgres://h/db?sslmode=maybe' }, 'AGENTOPS_PG_URL');
+    configError({ AGENTOPS_PG_PORT: '70000' }, 'AGENTOPS_PG_PORT');
+    configError({ AGENTOPS_PG_SSLMODE: 'prefer-ish' }, 'AGENTOPS_PG_SSLMODE');
+    configError({ AGENTOPS_PG_SSLMODE: 'verify-full', AGENTOPS_PG_SSLROOTCERT: '/nonexistent/ca.pem' }, 'AGENTOPS_PG_SSLROOTCERT');
+    configError({ AGENTOPS_PG_POOL_SIZE: '0' }, 'AGENTOPS_PG_POOL_SIZE');
+    configError({ AGENTOPS_PG_BATCH_SIZE: 'lots' }, 'AGENTOPS_PG_BATCH_SIZE');
+    configError({ AGENTOPS_PG_AUTO_MIGRATE: 'perhaps' }, 'AGENTOPS_PG_AUTO_MIGRATE');
+    configError({ AGENTOPS_PG_RETRY_BASE_MS: '500', AGENTOPS_PG_RETRY_MAX_DELAY_MS: '100' }, 'AGENTOPS_PG_RETRY_MAX_DELAY_MS');
+    for (const bad of ['spans; DROP TABLE x', 'Spans', '1abc', 'a"b', 'x'.repeat(47), '', 'public.spans']) {
+      configError({ AGENTOPS_PG_TABLE: bad === '' ? ' ' : bad }, 'AGENTOPS_PG_TABLE');
+    }
+  });
+
+  it('never puts the password into a ConfigError message', () => {
+    const pw = `Secret-${Date.now()}-pw`;
+    const err = configError({ AGENTOPS_PG_URL: `postgres://u:${pw}@h:99999/db` }, 'AGENTOPS_PG_URL');
+    assert.ok(!err.message.includes(pw), err.message);
+  });
+
+  it('reads a CA file for verify-full', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentops-ca-'));
+    const ca = path.join(dir, 'ca.pem');
+    fs.writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const c = readPostgresConfig(src({ AGENTOPS_PG_SSLMODE: 'verify-full', AGENTOPS_PG_SSLROOTCERT: ca }));
+    assert.deepEqual(poolConfig(c).ssl, { ca: fs.readFileSync(ca, 'utf8'), rejectUnauthorized: true });
+    const notPem = path.join(dir, 'x.txt');
+    fs.writeFileSync(notPem, 'hello');
+    configError({ AGENTOPS_PG_SSLMODE: 'verify-ca', AGENTOPS_PG_SSLROOTCERT: notPem }, 'AGENTOPS_PG_SSLROOTCERT');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('describes every variable it reads', () => {
+    const described = new Set(describePostgresConfig().map((v) => v.variable));
+    const s = src({});
+    readPostgresConfig(s);
+    for (const name of s.read.keys()) assert.ok(described.has(name), `${name} is read but not described`);
+    for (const v of describePostgresConfig()) assert.ok(v.default !== '' && v.meaning !== '', v.variable);
+  });
+});
+
+describe('postgres identifier validation', () => {
+  it('accepts plain lower-case identifiers only', () => {
+    for (const ok of ['agentops_spans', '_x', 'a1', 'a'.repeat(46)]) assert.ok(isValidTableName(ok), ok);
+    for (const bad of ['A', 'a-b', 'a b', 'a;', '"a"', 'a'.repeat(47), 'é', '9a', '', 'a\u0000']) assert.ok(!isValidTableName(bad), bad);
+    assert.throws(() => assertTableName('x"; DROP TABLE y; --'));
+    assert.equal(quoteIdent('agentops_spans'), '"agentops_spans"');
+  });
+
+  it('derived names fit PostgreSQL\'s 63-byte limit for the longest table name', () => {
+    const n = tableNames('a'.repeat(46));
+    for (const v of [...Object.values(n), n.table + '_pkey', n.deadLetter + '_pkey']) assert.ok(v.length <= 63, v);
+  });
+});
