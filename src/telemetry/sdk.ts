@@ -20,6 +20,7 @@ import { sendOtlpSync } from '../exporters/otlp-sync';
 import { startAutoSession } from './auto-session';
 import { isLoaderHooksThread, registerEsmHook } from './esm-hook';
 import { installExitHooks } from './exit-hooks';
+import { readMetricsConfig, startSelfMetrics, type MetricsConfig } from './metrics';
 import { sessionIdGenerator } from './id-generator';
 import { logger } from './logger';
 import { MeteredBatchSpanProcessor } from './metered-batch-processor';
@@ -88,10 +89,19 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   }
   const selection = readInstrumentationConfig(source, INSTRUMENTATIONS.map((e) => e.name));
   errors.push(...selection.errors);
+  let metricsConfig: MetricsConfig | undefined;
+  try {
+    metricsConfig = readMetricsConfig(source, config.otlp);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    errors.push(err);
+  }
   for (const err of errors) logger.error(`invalid configuration: ${err.message}`, { variable: err.variable });
 
+  const resource = buildResource(config);
+  const meterProvider = metricsConfig === undefined ? undefined : startSelfMetrics(metricsConfig, resource, pipelines.map((p) => ({ name: p.name, queueDepth: () => p.processor.queueDepth() })));
   const provider = new NodeTracerProvider({
-    resource: buildResource(config),
+    resource,
     idGenerator: sessionIdGenerator,
     spanProcessors: pipelines.map((p) => p.processor),
   });
@@ -128,8 +138,13 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
     forceFlush: async () => {
       await provider.forceFlush();
       await Promise.all(pipelines.map((p) => p.exporter.forceFlush?.()));
+      // After the spans, so the exported counters it reports are final.
+      await meterProvider?.forceFlush();
     },
-    shutdown: () => provider.shutdown(),
+    shutdown: async () => {
+      await provider.shutdown();
+      await meterProvider?.shutdown();
+    },
     flushSync: () => {
       for (const p of pipelines) {
         const spans = p.processor.takeQueued();

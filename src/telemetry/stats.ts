@@ -42,6 +42,8 @@ export class PipelineStats {
   readonly exporters = new Map<string, ExporterCounters>();
   /** Spans started by our instrumentations, by event type (session, agent, llm, tool, ...). */
   readonly spansCreated: Record<string, number> = {};
+  /** Set by the metrics bridge to feed its latency histogram. */
+  onLatency: ((exporter: string, ms: number) => void) | undefined;
 
   exporter(name: string): ExporterCounters {
     let c = this.exporters.get(name);
@@ -69,6 +71,7 @@ export class PipelineStats {
     let i = 0;
     while (i < LATENCY_BOUNDS_MS.length && ms > LATENCY_BOUNDS_MS[i]) i++;
     l.buckets[i]++;
+    this.onLatency?.(exporter, ms);
   }
 
   /** A plain JSON-safe copy, for the shutdown summary and tests. */

@@ -5,6 +5,7 @@
  * _PORT, _USER, _PASSWORD and _DATABASE, when set, overrides that part. The password is
  * registered as a secret as soon as it is known, so no later log line or error can print it.
  */
+import type { VariableDoc } from '../../config/variables';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -65,11 +66,8 @@ export function defaultSpoolDir(): string {
   return path.join(os.tmpdir(), `agentops-otel-${uid}`, 'spool');
 }
 
-export interface ConfigVariable {
-  variable: string;
-  default: string;
-  meaning: string;
-}
+/** The one shape every documented variable has (README table, `doctor`). */
+export type ConfigVariable = VariableDoc;
 
 const MiB = 1024 * 1024;
 

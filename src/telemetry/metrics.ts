@@ -1,0 +1,92 @@
+/**
+ * The library's own health as OpenTelemetry metrics under the meter `agentops-otel`, exported
+ * over OTLP when OTEL_METRICS_EXPORTER=otlp (off by default). Counters are observed from the
+ * process-wide `stats`, so the export path pays nothing extra; only export latency is recorded
+ * as it happens, into a histogram. Metrics are sent as OTLP/HTTP JSON (the protobuf metrics
+ * exporter would be one more dependency for a handful of series).
+ */
+import type { Attributes, Histogram, ObservableResult } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { ConfigError } from '../config/errors';
+import { readInt } from '../config/parse';
+import type { ConfigSource } from '../config/source';
+import type { OtlpConfig } from '../config/telemetry-config';
+import { stats } from './stats';
+
+export const METER_NAME = 'agentops-otel';
+
+export interface MetricsConfig {
+  exporter: 'otlp' | 'none';
+  url: string;
+  headers: Record<string, string>;
+  intervalMillis: number;
+}
+
+/** OTEL_METRICS_EXPORTER and the metrics-specific OTLP variables, falling back to the shared ones. */
+export function readMetricsConfig(src: ConfigSource, otlp: OtlpConfig | undefined): MetricsConfig {
+  const raw = src.get('OTEL_METRICS_EXPORTER');
+  let exporter: 'otlp' | 'none' = 'none';
+  if (raw !== undefined) {
+    const names = raw.split(',').map((s) => s.trim().toLowerCase());
+    if (names.includes('otlp')) exporter = 'otlp';
+    else if (!names.every((n) => n === 'none' || n === '')) {
+      throw new ConfigError('OTEL_METRICS_EXPORTER', `${JSON.stringify(raw)} is not supported`, 'otlp or none');
+    }
+  }
+  const base = src.get('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const url = src.get('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') ?? (base !== undefined ? base.replace(/\/+$/, '') + '/v1/metrics' : 'http://localhost:4318/v1/metrics');
+  return {
+    exporter,
+    url,
+    headers: otlp?.headers ?? {},
+    intervalMillis: readInt(src, 'OTEL_METRIC_EXPORT_INTERVAL', 60000, 100, 86_400_000),
+  };
+}
+
+export interface QueueDepthSource {
+  name: string;
+  queueDepth(): number;
+}
+
+/** Starts the meter provider and the instruments; returns undefined when metrics are off. */
+export function startSelfMetrics(cfg: MetricsConfig, resource: Resource, queues: QueueDepthSource[]): MeterProvider | undefined {
+  if (cfg.exporter !== 'otlp') return undefined;
+  const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+  const exporterModule = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new exporterModule.OTLPMetricExporter({ url: cfg.url, headers: cfg.headers }),
+    exportIntervalMillis: cfg.intervalMillis,
+    exportTimeoutMillis: Math.min(cfg.intervalMillis, 30000),
+  });
+  const provider = new MeterProvider({ resource, readers: [reader] });
+  const meter = provider.getMeter(METER_NAME);
+
+  const observeEach = (read: (name: string, result: ObservableResult) => void) => (result: ObservableResult) => {
+    for (const name of stats.exporters.keys()) read(name, result);
+  };
+  meter
+    .createObservableCounter('agentops_otel.spans.created', { description: 'Spans started by agentops-otel instrumentations, by event type' })
+    .addCallback((r) => {
+      for (const [type, n] of Object.entries(stats.spansCreated)) r.observe(n, { 'agentops.event.type': type });
+    });
+  const counter = (name: string, description: string, field: 'exported' | 'failedAttempts' | 'retried' | 'spooled' | 'deadLettered' | 'accepted') =>
+    meter.createObservableCounter(name, { description }).addCallback(observeEach((exporter, r) => r.observe(stats.exporter(exporter)[field], { exporter })));
+  counter('agentops_otel.spans.accepted', 'Spans handed to an exporter', 'accepted');
+  counter('agentops_otel.spans.exported', 'Spans confirmed stored or delivered', 'exported');
+  counter('agentops_otel.export.failures', 'Failed export attempts', 'failedAttempts');
+  counter('agentops_otel.spans.retried', 'Spans sent again after a failed attempt', 'retried');
+  counter('agentops_otel.spans.spooled', 'Spans written to the on-disk spool', 'spooled');
+  counter('agentops_otel.spans.dead_lettered', 'Spans stored in the dead-letter table', 'deadLettered');
+  meter.createObservableCounter('agentops_otel.spans.dropped', { description: 'Spans given up on, by reason' }).addCallback(
+    observeEach((exporter, r) => {
+      for (const [reason, n] of Object.entries(stats.exporter(exporter).dropped)) r.observe(n, { exporter, reason });
+    }),
+  );
+  meter.createObservableGauge('agentops_otel.queue.depth', { description: 'Spans waiting in a batch processor queue' }).addCallback((r) => {
+    for (const q of queues) r.observe(q.queueDepth(), { exporter: q.name });
+  });
+  const latency: Histogram<Attributes> = meter.createHistogram('agentops_otel.export.duration', { description: 'Export latency', unit: 'ms' });
+  stats.onLatency = (exporter, ms) => latency.record(ms, { exporter });
+  return provider;
+}
