@@ -9,19 +9,37 @@ import { stats } from './stats';
  * already been retried by the exporter, so its spans are dropped here, with the reason.
  */
 export class MeteredSpanExporter implements SpanExporter {
+  /** Batches handed to the inner exporter and not yet answered. */
+  private readonly inFlight = new Set<ReadableSpan[]>();
+
   constructor(
     readonly inner: SpanExporter,
     readonly name: string,
   ) {}
 
+  /**
+   * At process exit an export still in flight will never finish: its spans are taken back to be
+   * sent synchronously. If the receiver did get the first request, it sees them twice; losing
+   * them would be worse.
+   */
+  takeInFlight(): ReadableSpan[] {
+    const out: ReadableSpan[] = [];
+    for (const batch of this.inFlight) for (const s of batch) out.push(s);
+    this.inFlight.clear();
+    return out;
+  }
+
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const counters = stats.exporter(this.name);
     counters.accepted += spans.length;
     const started = performance.now();
+    this.inFlight.add(spans);
     let settled = false;
     const done = (result: ExportResult): void => {
       if (settled) return;
       settled = true;
+      // Taken back by takeInFlight(): the exit hand-off accounts for these spans.
+      if (!this.inFlight.delete(spans)) return;
       stats.observeLatency(this.name, performance.now() - started);
       if (result.code === ExportResultCode.SUCCESS) {
         counters.exported += spans.length;

@@ -179,10 +179,11 @@ function buildPipeline(name: ExporterName, config: TelemetryConfig, source: Conf
       name,
       exporter,
       processor: new MeteredBatchSpanProcessor(exporter, 'jaeger', config.batch),
-      handOffSync: (spans) => {
+      handOffSync: (queued) => {
+        const spans = [...exporter.takeInFlight(), ...queued];
         if (spans.length === 0) return;
         const counters = stats.exporter('jaeger');
-        counters.accepted += spans.length;
+        counters.accepted += queued.length;
         const result = sendOtlpSync(otlp, spans, Math.min(config.shutdownTimeoutMillis, 3000));
         if (result.ok) counters.exported += spans.length;
         else {
