@@ -5,6 +5,8 @@
 export type TimestampInput = Date | string | number | bigint;
 
 const NS_PER_MS = 1_000_000n;
+const MAX_EPOCH_NS = 2n ** 63n - 1n;
+const MAX_EPOCH_MS = Number(MAX_EPOCH_NS / NS_PER_MS);
 
 /** Wall-clock now with sub-millisecond precision (the same clock OpenTelemetry uses). */
 export function nowNs(): bigint {
@@ -20,13 +22,14 @@ export function nowNs(): bigint {
  */
 export function toEpochNanos(input: TimestampInput | null | undefined): bigint | undefined {
   if (input === undefined || input === null) return undefined;
-  if (typeof input === 'bigint') return input >= 0n ? input : undefined;
+  if (typeof input === 'bigint') return input >= 0n && input <= MAX_EPOCH_NS ? input : undefined;
   let ms: number;
   if (input instanceof Date) ms = input.getTime();
   else if (typeof input === 'number') ms = input;
   else if (typeof input === 'string') ms = Date.parse(input);
   else return undefined;
-  if (!Number.isFinite(ms) || ms < 0 || ms > 8.64e15) return undefined;
+  // Beyond 2262-04-11 nanoseconds no longer fit the signed 64 bits every tracing backend uses.
+  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_EPOCH_MS) return undefined;
   const whole = Math.floor(ms);
   return BigInt(whole) * NS_PER_MS + BigInt(Math.round((ms - whole) * 1e6));
 }

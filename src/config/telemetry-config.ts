@@ -115,15 +115,19 @@ function readExporters(src: ConfigSource, errors: ConfigError[]): ExporterName[]
   return [...new Set(out)];
 }
 
+/** RFC 9110 field name (token). */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 /** The OTLP settings the OpenTelemetry spec defines, the traces-specific variable first. */
 export function readOtlpConfig(src: ConfigSource): OtlpConfig {
   const pick = (suffix: string): string => (src.get(`OTEL_EXPORTER_OTLP_TRACES_${suffix}`) !== undefined ? `OTEL_EXPORTER_OTLP_TRACES_${suffix}` : `OTEL_EXPORTER_OTLP_${suffix}`);
 
   let url: string;
+  // Checked even when the traces endpoint wins: the base URL also serves metrics, and a bad value should not go unnoticed.
+  const base = src.get('OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined ? readUrl(src, 'OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http:', 'https:']) : undefined;
   if (src.get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined) {
     url = readUrl(src, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '', ['http:', 'https:']);
-  } else if (src.get('OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined) {
-    const base = readUrl(src, 'OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http:', 'https:']);
+  } else if (base !== undefined) {
     url = base.replace(/\/+$/, '') + '/v1/traces';
   } else {
     url = 'http://localhost:4318/v1/traces';
@@ -136,8 +140,20 @@ export function readOtlpConfig(src: ConfigSource): OtlpConfig {
   }
   const protocol = readEnum(src, protocolVar, ['http/protobuf', 'http/json'] as const, 'http/protobuf');
 
-  const headers = { ...readKeyValues(src, 'OTEL_EXPORTER_OTLP_HEADERS'), ...readKeyValues(src, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') };
-  for (const v of Object.values(headers)) registerSecret(v);
+  const headers: Record<string, string> = {};
+  for (const variable of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
+    const h = readKeyValues(src, variable, { secret: true });
+    for (const [k, v] of Object.entries(h)) {
+      registerSecret(v);
+      // A name that is no HTTP token is usually a credential that lost its key (`Bearer abc=`
+      // splits into name "Bearer abc" and an empty value): Node would reject it, quoting it.
+      if (!HTTP_TOKEN.test(k)) {
+        registerSecret(k);
+        throw new ConfigError(variable, 'a header name is not a valid HTTP token (not shown: it may hold a secret)', 'comma-separated name=value pairs such as authorization=Bearer%20<token>');
+      }
+    }
+    Object.assign(headers, h);
+  }
 
   const timeoutMillis = readInt(src, pick('TIMEOUT'), 10000, 1, 600_000);
   const compression = readEnum(src, pick('COMPRESSION'), ['gzip', 'none'] as const, 'none');

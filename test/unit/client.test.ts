@@ -116,6 +116,8 @@ describe('client: sessions, agents and events without tracing', () => {
     assert.equal(b.initTimeNs, 1704067200123250000n);
     const c = new ToolEvent({ initTimestamp: 1704067200123456789n });
     assert.equal(c.initTimestamp, '2024-01-01T00:00:00.123456Z');
+    assert.equal(new ToolEvent({ initTimestamp: '2262-04-11T23:47:16.854Z' }).initTimeNs, 9223372036854000000n, 'the last representable millisecond');
+    assert.ok(new ToolEvent({ initTimestamp: '9999-12-31T00:00:00Z' }).invalidTimestamp, 'past 2262 nanoseconds overflow 64 bits');
     const d = new ToolEvent({ initTimestamp: 'yesterday', endTimestamp: new Date(NaN) });
     assert.ok(d.invalidTimestamp);
     assert.equal(d.endTimeNs, undefined);
