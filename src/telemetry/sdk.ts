@@ -10,6 +10,7 @@ import { defaultResource, resourceFromAttributes, type Resource } from '@opentel
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { AgentOpsInstrumentation, INSTRUMENTATIONS } from '../../instrumentations';
 import { ConfigError } from '../config/errors';
 import { readInstrumentationConfig } from '../config/instrumentation-config';
@@ -111,6 +112,7 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   const instrumentations = selected.map((entry) =>
     entry.create({ serviceName: config.serviceName, captureContent: config.captureContent, maxAttributeLength: config.maxAttributeLength, prices: selection.config.prices }),
   );
+  warnAboutEarlyModules(selected.flatMap((entry) => entry.esmModules ?? []));
   registerInstrumentations({ tracerProvider: provider, instrumentations });
   registerEsmHook(selected.flatMap((entry) => entry.esmModules ?? []));
   startAutoSession(selection.config.autoSession);
@@ -136,8 +138,16 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
     instrumentations,
     endOpenSessions,
     forceFlush: async () => {
-      await provider.forceFlush();
-      await Promise.all(pipelines.map((p) => p.exporter.forceFlush?.()));
+      // Each pipeline on its own: provider.forceFlush() rejects as soon as one processor's last
+      // export failed (Jaeger answering 503), and waits for a hanging one, which left PostgreSQL's
+      // exporter unflushed at exit (its rows spooled instead of stored). Failures are already
+      // counted and logged by the exporters.
+      await Promise.all(
+        pipelines.map(async (p) => {
+          await p.processor.forceFlush().catch(() => undefined);
+          await p.exporter.forceFlush?.().catch(() => undefined);
+        }),
+      );
       // After the spans, so the exported counters it reports are final.
       await meterProvider?.forceFlush();
     },
@@ -217,6 +227,20 @@ function buildPostgresPipeline(config: TelemetryConfig, source: ConfigSource, er
     processor: new MeteredBatchSpanProcessor(exporter, 'postgres', config.batch),
     handOffSync: (spans) => void exporter.spoolSync(spans),
   };
+}
+
+/**
+ * A package required before the preload ran cannot be patched any more. (OpenTelemetry's own
+ * check looks for `globalThis.require`, which CommonJS modules do not have, so it stays silent.)
+ */
+function warnAboutEarlyModules(modules: readonly string[]): void {
+  const loaded = Object.keys(require.cache);
+  for (const name of modules) {
+    const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
+    if (loaded.some((file) => file.includes(marker))) {
+      logger.warn(`${name} was loaded before agentops-otel/register, so its calls are not traced; load the preload first (node --require agentops-otel/register app.js)`, { module: name });
+    }
+  }
 }
 
 function buildResource(config: TelemetryConfig): Resource {
