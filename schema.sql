@@ -1,4 +1,4 @@
--- agentops-otel PostgreSQL schema (version 1).
+-- agentops-otel PostgreSQL schema (version 2).
 --
 -- Apply with:   psql -v ON_ERROR_STOP=1 -f schema.sql "postgres://user@host:5432/agentops"
 -- The exporter applies the same statements itself at start-up when the table is missing
@@ -72,6 +72,124 @@ CREATE INDEX IF NOT EXISTS "agentops_spans_dl_failed_at_idx" ON "agentops_spans_
 
 INSERT INTO agentops_schema_version (table_name, version, description) VALUES ('agentops_spans', 1, 'span table, dead-letter table') ON CONFLICT DO NOTHING;
 
-COMMIT;
-
 -- ==== VIEWS (agentops_sessions, agentops_llm_calls, agentops_errors) — added by a later release; keep this marker ====
+
+-- ---- version 2: views: sessions, LLM calls, errors ----
+
+-- One row per AgentOps session (trace). A session still open has no session span yet: it
+-- shows with is_open = true, end_state NULL, and times/counts from the spans written so far.
+-- Counts come from the event spans (agentops.event.type), tokens and cost from the LLM spans.
+CREATE OR REPLACE VIEW "agentops_sessions" AS
+SELECT
+    a.session_id,
+    a.service_name,
+    a.start_time,
+    a.end_time,
+    a.end_time - a.start_time                      AS duration_ns,
+    to_timestamp((a.start_time / 1000)::double precision / 1000000) AS start_ts,
+    to_timestamp((a.end_time / 1000)::double precision / 1000000) AS end_ts,
+    NOT a.has_session_span                         AS is_open,
+    a.end_state,                                   -- Success, Fail, Indeterminate; NULL while open
+    a.end_state_reason,
+    a.tags,                                        -- jsonb array; NULL while open
+    a.llm_calls,
+    a.tool_calls,
+    a.actions,
+    a.errors,                                      -- ErrorEvents
+    a.error_spans,                                 -- spans with status ERROR
+    a.spans,
+    a.input_tokens,
+    a.output_tokens,
+    COALESCE(a.input_tokens, 0) + COALESCE(a.output_tokens, 0) AS total_tokens,
+    a.cost_usd,
+    a.models
+FROM (
+    SELECT
+        s.trace_id                                                                       AS session_id,
+        bool_or(s.kind_session)                                                          AS has_session_span,
+        COALESCE((array_agg(s.service_name) FILTER (WHERE s.kind_session))[1], min(s.service_name)) AS service_name,
+        COALESCE(min(s.start_time) FILTER (WHERE s.kind_session), min(s.start_time))     AS start_time,
+        COALESCE(max(s.end_time) FILTER (WHERE s.kind_session), max(s.end_time))         AS end_time,
+        (array_agg(s.attributes->>'agentops.session.end_state') FILTER (WHERE s.kind_session))[1]        AS end_state,
+        (array_agg(s.attributes->>'agentops.session.end_state_reason') FILTER (WHERE s.kind_session))[1] AS end_state_reason,
+        (array_agg(s.attributes->'agentops.session.tags') FILTER (WHERE s.kind_session))[1]              AS tags,
+        count(*) FILTER (WHERE s.event_type = 'llms')                                    AS llm_calls,
+        count(*) FILTER (WHERE s.event_type = 'tools')                                   AS tool_calls,
+        count(*) FILTER (WHERE s.event_type = 'actions')                                 AS actions,
+        count(*) FILTER (WHERE s.event_type = 'errors')                                  AS errors,
+        count(*) FILTER (WHERE s.status = 'ERROR')                                       AS error_spans,
+        count(*)                                                                         AS spans,
+        sum(CASE WHEN jsonb_typeof(s.attributes->'gen_ai.usage.input_tokens') = 'number' THEN (s.attributes->>'gen_ai.usage.input_tokens')::numeric END) FILTER (WHERE s.event_type = 'llms')  AS input_tokens,
+        sum(CASE WHEN jsonb_typeof(s.attributes->'gen_ai.usage.output_tokens') = 'number' THEN (s.attributes->>'gen_ai.usage.output_tokens')::numeric END) FILTER (WHERE s.event_type = 'llms') AS output_tokens,
+        sum(CASE WHEN jsonb_typeof(s.attributes->'agentops.usage.cost_usd') = 'number' THEN (s.attributes->>'agentops.usage.cost_usd')::numeric END) FILTER (WHERE s.event_type = 'llms')   AS cost_usd,
+        array_agg(DISTINCT COALESCE(s.attributes->>'gen_ai.response.model', s.attributes->>'gen_ai.request.model'))
+            FILTER (WHERE s.event_type = 'llms' AND COALESCE(s.attributes->>'gen_ai.response.model', s.attributes->>'gen_ai.request.model') IS NOT NULL) AS models
+    FROM (
+        SELECT trace_id, service_name, start_time, end_time, status, attributes,
+               attributes->>'agentops.event.type' AS event_type,
+               COALESCE(attributes->>'agentops.span.kind' = 'session', false) AS kind_session
+        FROM "agentops_spans"
+        WHERE attributes ? 'agentops.session.id'
+    ) s
+    GROUP BY s.trace_id
+) a;
+
+-- One row per LLM call (event spans of type llms, inside a session or not).
+CREATE OR REPLACE VIEW "agentops_llm_calls" AS
+SELECT
+    s.trace_id,
+    CASE WHEN s.attributes ? 'agentops.session.id' THEN s.trace_id END AS session_id,
+    s.span_id,
+    s.parent_span_id,
+    s.service_name,
+    s.operation_name,
+    s.attributes->>'agentops.agent.id'           AS agent_id,
+    s.attributes->>'gen_ai.provider.name'        AS provider,
+    s.attributes->>'gen_ai.request.model'        AS request_model,
+    s.attributes->>'gen_ai.response.model'       AS response_model,
+    COALESCE(s.attributes->>'gen_ai.response.model', s.attributes->>'gen_ai.request.model') AS model,
+    CASE WHEN jsonb_typeof(s.attributes->'gen_ai.usage.input_tokens') = 'number' THEN (s.attributes->>'gen_ai.usage.input_tokens')::numeric END AS input_tokens,
+    CASE WHEN jsonb_typeof(s.attributes->'gen_ai.usage.output_tokens') = 'number' THEN (s.attributes->>'gen_ai.usage.output_tokens')::numeric END AS output_tokens,
+    CASE WHEN jsonb_typeof(s.attributes->'agentops.usage.cost_usd') = 'number' THEN (s.attributes->>'agentops.usage.cost_usd')::numeric END AS cost_usd,
+    s.start_time,
+    s.end_time,
+    s.duration_ns,
+    round(s.duration_ns / 1000000.0, 3)          AS latency_ms,
+    s.start_ts,
+    s.end_ts,
+    s.status,
+    s.status_message,
+    s.attributes->>'error.type'                  AS error_type
+FROM "agentops_spans" s
+WHERE s.attributes->>'agentops.event.type' = 'llms';
+
+-- One row per error: every ErrorEvent span and every span with status ERROR (a failed action or
+-- tool, an LLM call that threw, a session that ended Fail).
+CREATE OR REPLACE VIEW "agentops_errors" AS
+SELECT
+    s.trace_id,
+    CASE WHEN s.attributes ? 'agentops.session.id' THEN s.trace_id END AS session_id,
+    s.span_id,
+    s.parent_span_id,
+    s.service_name,
+    s.operation_name,
+    CASE WHEN s.attributes->>'agentops.event.type' = 'errors' THEN 'error_event' ELSE 'failed_span' END AS source,
+    COALESCE(s.attributes->>'agentops.event.type', s.attributes->>'agentops.span.kind') AS span_kind,
+    s.status,
+    s.attributes->>'error.type'                  AS error_type,
+    COALESCE(s.status_message,
+             CASE WHEN jsonb_typeof(s.events) = 'array' THEN
+                 (SELECT e->'attributes'->>'exception.message' FROM jsonb_array_elements(s.events) e
+                  WHERE jsonb_typeof(e) = 'object' AND e->>'name' = 'exception' LIMIT 1)
+             END)                                AS message,
+    s.attributes->>'agentops.error.code'         AS error_code,
+    s.attributes->>'agentops.error.trigger_event.id' AS trigger_event_id,
+    s.attributes->>'agentops.agent.id'           AS agent_id,
+    s.start_time,
+    s.start_ts
+FROM "agentops_spans" s
+WHERE s.status = 'ERROR' OR s.attributes->>'agentops.event.type' = 'errors';
+
+INSERT INTO agentops_schema_version (table_name, version, description) VALUES ('agentops_spans', 2, 'views: sessions, LLM calls, errors') ON CONFLICT DO NOTHING;
+
+COMMIT;

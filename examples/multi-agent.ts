@@ -11,19 +11,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Stands in for an LLM API: answers after a short delay and reports token usage. */
 async function fakeLlm(session: Session, model: string, prompt: string): Promise<string> {
-  const started = new Date();
+  // Created before the call, so the event starts when the call does; recorded when it returns.
+  const event = new LLMEvent({ model, prompt, promptTokens: Math.ceil(prompt.length / 4) });
   await sleep(5 + Math.floor(Math.random() * 10));
   const completion = `(${model}) answer to: ${prompt}`;
-  session.record(
-    new LLMEvent({
-      model,
-      prompt,
-      completion,
-      promptTokens: Math.ceil(prompt.length / 4),
-      completionTokens: Math.ceil(completion.length / 4),
-      initTimestamp: started,
-    }),
-  );
+  event.completion = completion;
+  event.completionTokens = Math.ceil(completion.length / 4);
+  session.record(event);
   return completion;
 }
 

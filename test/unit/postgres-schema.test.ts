@@ -20,9 +20,29 @@ describe('postgres schema.sql', () => {
     assert.throws(() => renderSchemaSql('x"; drop table t; --'));
   });
 
-  it('keeps the views marker at the end and no GIN index by default', () => {
+  it('keeps the views marker right before the views, inside the transaction, and no GIN index by default', () => {
     const sql = renderSchemaSql();
-    assert.ok(sql.trimEnd().endsWith(VIEWS_MARKER));
+    const marker = sql.indexOf(VIEWS_MARKER);
+    assert.ok(marker > 0, 'the marker is there');
+    const after = sql.slice(marker);
+    for (const v of ['agentops_sessions', 'agentops_llm_calls', 'agentops_errors']) {
+      assert.ok(after.includes(`CREATE OR REPLACE VIEW "${v}" AS`), `${v} follows the marker`);
+      assert.ok(!sql.slice(0, marker).includes(`"${v}"`), `${v} only after the marker`);
+    }
+    assert.ok(sql.trimEnd().endsWith('COMMIT;'), 'the views are in the one transaction');
     assert.ok(!/^\s*CREATE INDEX[^\n]*gin/im.test(sql));
+  });
+
+  it('derives the view names from the table name', () => {
+    const custom = renderSchemaSql('acme_spans');
+    assert.ok(custom.includes('CREATE OR REPLACE VIEW "acme_sessions" AS'));
+    assert.ok(custom.includes('CREATE OR REPLACE VIEW "acme_llm_calls" AS'));
+    assert.ok(custom.includes('CREATE OR REPLACE VIEW "acme_errors" AS'));
+    assert.ok(!custom.includes('"agentops_sessions"'));
+    const plain = renderSchemaSql('traces');
+    assert.ok(plain.includes('CREATE OR REPLACE VIEW "traces_sessions" AS'));
+    assert.ok(plain.includes('FROM "traces" s'));
+    const longest = renderSchemaSql('a'.repeat(46));
+    assert.ok(longest.includes(`"${'a'.repeat(46)}_llm_calls"`));
   });
 });

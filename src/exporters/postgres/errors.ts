@@ -53,6 +53,42 @@ const CONFIG_SQLSTATES = new Set([
   '25006', // read_only_sql_transaction (a standby)
 ]);
 
+/**
+ * TLS failures: the server's certificate is not trusted by the configured CA, does not name the
+ * host, has expired, or the server does not speak TLS at all. Retrying cannot help; like a wrong
+ * password they need someone to change the configuration (or the certificate).
+ */
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_TLS_CERT_ALTNAME_FORMAT',
+]);
+const TLS_MESSAGES = [/The server does not support SSL connections/i];
+
+/** True for a failure to establish a verified TLS connection (see TLS_CODES). */
+export function isTlsError(err: unknown): boolean {
+  const code = errorCode(err);
+  if (code !== undefined && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_'))) return true;
+  const message = err instanceof Error ? err.message : String(err);
+  return TLS_MESSAGES.some((re) => re.test(message));
+}
+
 /** Messages pg produces itself, without a code, for connections that died or timed out. */
 const TRANSIENT_MESSAGES = [
   /Connection terminated/i,
@@ -73,6 +109,7 @@ export function errorCode(err: unknown): string | undefined {
 
 export function classifyError(err: unknown): ErrorClass {
   const code = errorCode(err);
+  if (isTlsError(err)) return 'config';
   if (code !== undefined) {
     if (TRANSIENT_NODE_CODES.has(code)) return 'transient';
     if (/^[0-9A-Z]{5}$/.test(code)) return classifySqlState(code);

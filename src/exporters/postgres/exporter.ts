@@ -17,7 +17,7 @@ import { Pool, PoolClient } from 'pg';
 import { logger } from '../../telemetry/logger';
 import { stats, ExporterCounters } from '../../telemetry/stats';
 import { PostgresExporterConfig, describeTarget, poolConfig } from './config';
-import { classifyError, describeError, errorCode } from './errors';
+import { classifyError, describeError, errorCode, isTlsError } from './errors';
 import { TableNames, tableNames } from './identifier';
 import { LineQueue } from './queue';
 import { backoffDelay, sleep } from './retry';
@@ -491,7 +491,13 @@ export class PostgresSpanExporter implements SpanExporter {
     if (code === '42P01') this.schemaReady = false;
     const fields = { rows: b.lines.length, attempt: b.attempts, class: cls, error: describeError(err), spans: b.lines.slice(0, 3).map(lineIds) };
     if (cls === 'config') {
-      logger.limited('error', `pg.write_failed.config.${code ?? ''}`, code === '42P01' ? `postgres table missing; run "agentops-otel migrate" or psql -f schema.sql (or set AGENTOPS_PG_AUTO_MIGRATE=true)` : 'postgres refuses the exporter (configuration); spans wait in memory and the spool', fields);
+      const msg =
+        code === '42P01'
+          ? `postgres table missing; run "agentops-otel migrate" or psql -f schema.sql (or set AGENTOPS_PG_AUTO_MIGRATE=true)`
+          : isTlsError(err)
+            ? 'postgres TLS connection refused: the server certificate does not verify (check AGENTOPS_PG_SSLROOTCERT, AGENTOPS_PG_SSLMODE and the host name); spans wait in memory and the spool'
+            : 'postgres refuses the exporter (configuration); spans wait in memory and the spool';
+      logger.limited('error', `pg.write_failed.config.${code ?? ''}`, msg, fields);
     } else {
       logger.limited('warn', 'pg.write_failed', 'postgres write failed; will retry', fields);
     }

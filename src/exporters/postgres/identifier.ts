@@ -36,6 +36,22 @@ export interface TableNames {
   stage: string;
   startIndex: string;
   deadLetterIndex: string;
+  /** The reporting views (schema version 2): see viewPrefix(). */
+  sessionsView: string;
+  llmCallsView: string;
+  errorsView: string;
+}
+
+/**
+ * Views are per span table. Their prefix is the table name without a trailing `_spans`, so the
+ * default table `agentops_spans` has `agentops_sessions`, `agentops_llm_calls` and
+ * `agentops_errors`; a table `acme_spans` has `acme_sessions`, …; a table `traces` has
+ * `traces_sessions`, …. (Consequence: tables `x` and `x_spans` in one database would share view
+ * names; give them distinct names.)
+ */
+export function viewPrefix(table: string): string {
+  assertTableName(table);
+  return table.endsWith('_spans') && table.length > '_spans'.length ? table.slice(0, -'_spans'.length) : table;
 }
 
 export function tableNames(table: string): TableNames {
@@ -46,6 +62,9 @@ export function tableNames(table: string): TableNames {
     stage: `${table}_stage`,
     startIndex: `${table}_start_ts_idx`,
     deadLetterIndex: `${table}_dl_failed_at_idx`,
+    sessionsView: `${viewPrefix(table)}_sessions`,
+    llmCallsView: `${viewPrefix(table)}_llm_calls`,
+    errorsView: `${viewPrefix(table)}_errors`,
   };
 }
 

@@ -74,7 +74,149 @@ CREATE TABLE IF NOT EXISTS ${q(n.deadLetter)} (
 CREATE INDEX IF NOT EXISTS ${q(n.deadLetterIndex)} ON ${q(n.deadLetter)} (failed_at);
 `,
   },
+  {
+    version: 2,
+    description: 'views: sessions, LLM calls, errors',
+    sql: (n) => viewsSql(n),
+  },
 ];
+
+/** The version whose statements are the reporting views; schema.sql puts VIEWS_MARKER before it. */
+export const VIEWS_VERSION = 2;
+
+/** A JSON number attribute as numeric; NULL when absent or not a number (never a cast error). */
+function num(expr: string, key: string): string {
+  return `CASE WHEN jsonb_typeof(${expr}->'${key}') = 'number' THEN (${expr}->>'${key}')::numeric END`;
+}
+
+function nsToTs(expr: string): string {
+  return `to_timestamp((${expr} / 1000)::double precision / 1000000)`;
+}
+
+/**
+ * Reporting views over the span table. They read only columns and attributes the exporter
+ * writes, compute every number from the spans themselves (so a session that is still open, whose
+ * session span is not written yet, has numbers too) and never fail on odd attribute values.
+ * CREATE OR REPLACE keeps them idempotent; a later version that changes their columns must DROP
+ * them first.
+ */
+function viewsSql(n: TableNames): string {
+  const t = q(n.table);
+  return `-- One row per AgentOps session (trace). A session still open has no session span yet: it
+-- shows with is_open = true, end_state NULL, and times/counts from the spans written so far.
+-- Counts come from the event spans (agentops.event.type), tokens and cost from the LLM spans.
+CREATE OR REPLACE VIEW ${q(n.sessionsView)} AS
+SELECT
+    a.session_id,
+    a.service_name,
+    a.start_time,
+    a.end_time,
+    a.end_time - a.start_time                      AS duration_ns,
+    ${nsToTs('a.start_time')} AS start_ts,
+    ${nsToTs('a.end_time')} AS end_ts,
+    NOT a.has_session_span                         AS is_open,
+    a.end_state,                                   -- Success, Fail, Indeterminate; NULL while open
+    a.end_state_reason,
+    a.tags,                                        -- jsonb array; NULL while open
+    a.llm_calls,
+    a.tool_calls,
+    a.actions,
+    a.errors,                                      -- ErrorEvents
+    a.error_spans,                                 -- spans with status ERROR
+    a.spans,
+    a.input_tokens,
+    a.output_tokens,
+    COALESCE(a.input_tokens, 0) + COALESCE(a.output_tokens, 0) AS total_tokens,
+    a.cost_usd,
+    a.models
+FROM (
+    SELECT
+        s.trace_id                                                                       AS session_id,
+        bool_or(s.kind_session)                                                          AS has_session_span,
+        COALESCE((array_agg(s.service_name) FILTER (WHERE s.kind_session))[1], min(s.service_name)) AS service_name,
+        COALESCE(min(s.start_time) FILTER (WHERE s.kind_session), min(s.start_time))     AS start_time,
+        COALESCE(max(s.end_time) FILTER (WHERE s.kind_session), max(s.end_time))         AS end_time,
+        (array_agg(s.attributes->>'agentops.session.end_state') FILTER (WHERE s.kind_session))[1]        AS end_state,
+        (array_agg(s.attributes->>'agentops.session.end_state_reason') FILTER (WHERE s.kind_session))[1] AS end_state_reason,
+        (array_agg(s.attributes->'agentops.session.tags') FILTER (WHERE s.kind_session))[1]              AS tags,
+        count(*) FILTER (WHERE s.event_type = 'llms')                                    AS llm_calls,
+        count(*) FILTER (WHERE s.event_type = 'tools')                                   AS tool_calls,
+        count(*) FILTER (WHERE s.event_type = 'actions')                                 AS actions,
+        count(*) FILTER (WHERE s.event_type = 'errors')                                  AS errors,
+        count(*) FILTER (WHERE s.status = 'ERROR')                                       AS error_spans,
+        count(*)                                                                         AS spans,
+        sum(${num('s.attributes', 'gen_ai.usage.input_tokens')}) FILTER (WHERE s.event_type = 'llms')  AS input_tokens,
+        sum(${num('s.attributes', 'gen_ai.usage.output_tokens')}) FILTER (WHERE s.event_type = 'llms') AS output_tokens,
+        sum(${num('s.attributes', 'agentops.usage.cost_usd')}) FILTER (WHERE s.event_type = 'llms')   AS cost_usd,
+        array_agg(DISTINCT COALESCE(s.attributes->>'gen_ai.response.model', s.attributes->>'gen_ai.request.model'))
+            FILTER (WHERE s.event_type = 'llms' AND COALESCE(s.attributes->>'gen_ai.response.model', s.attributes->>'gen_ai.request.model') IS NOT NULL) AS models
+    FROM (
+        SELECT trace_id, service_name, start_time, end_time, status, attributes,
+               attributes->>'agentops.event.type' AS event_type,
+               COALESCE(attributes->>'agentops.span.kind' = 'session', false) AS kind_session
+        FROM ${t}
+        WHERE attributes ? 'agentops.session.id'
+    ) s
+    GROUP BY s.trace_id
+) a;
+
+-- One row per LLM call (event spans of type llms, inside a session or not).
+CREATE OR REPLACE VIEW ${q(n.llmCallsView)} AS
+SELECT
+    s.trace_id,
+    CASE WHEN s.attributes ? 'agentops.session.id' THEN s.trace_id END AS session_id,
+    s.span_id,
+    s.parent_span_id,
+    s.service_name,
+    s.operation_name,
+    s.attributes->>'agentops.agent.id'           AS agent_id,
+    s.attributes->>'gen_ai.provider.name'        AS provider,
+    s.attributes->>'gen_ai.request.model'        AS request_model,
+    s.attributes->>'gen_ai.response.model'       AS response_model,
+    COALESCE(s.attributes->>'gen_ai.response.model', s.attributes->>'gen_ai.request.model') AS model,
+    ${num('s.attributes', 'gen_ai.usage.input_tokens')} AS input_tokens,
+    ${num('s.attributes', 'gen_ai.usage.output_tokens')} AS output_tokens,
+    ${num('s.attributes', 'agentops.usage.cost_usd')} AS cost_usd,
+    s.start_time,
+    s.end_time,
+    s.duration_ns,
+    round(s.duration_ns / 1000000.0, 3)          AS latency_ms,
+    s.start_ts,
+    s.end_ts,
+    s.status,
+    s.status_message,
+    s.attributes->>'error.type'                  AS error_type
+FROM ${t} s
+WHERE s.attributes->>'agentops.event.type' = 'llms';
+
+-- One row per error: every ErrorEvent span and every span with status ERROR (a failed action or
+-- tool, an LLM call that threw, a session that ended Fail).
+CREATE OR REPLACE VIEW ${q(n.errorsView)} AS
+SELECT
+    s.trace_id,
+    CASE WHEN s.attributes ? 'agentops.session.id' THEN s.trace_id END AS session_id,
+    s.span_id,
+    s.parent_span_id,
+    s.service_name,
+    s.operation_name,
+    CASE WHEN s.attributes->>'agentops.event.type' = 'errors' THEN 'error_event' ELSE 'failed_span' END AS source,
+    COALESCE(s.attributes->>'agentops.event.type', s.attributes->>'agentops.span.kind') AS span_kind,
+    s.status,
+    s.attributes->>'error.type'                  AS error_type,
+    COALESCE(s.status_message,
+             CASE WHEN jsonb_typeof(s.events) = 'array' THEN
+                 (SELECT e->'attributes'->>'exception.message' FROM jsonb_array_elements(s.events) e
+                  WHERE jsonb_typeof(e) = 'object' AND e->>'name' = 'exception' LIMIT 1)
+             END)                                AS message,
+    s.attributes->>'agentops.error.code'         AS error_code,
+    s.attributes->>'agentops.error.trigger_event.id' AS trigger_event_id,
+    s.attributes->>'agentops.agent.id'           AS agent_id,
+    s.start_time,
+    s.start_ts
+FROM ${t} s
+WHERE s.status = 'ERROR' OR s.attributes->>'agentops.event.type' = 'errors';
+`;
+}
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
@@ -94,6 +236,7 @@ export function recordVersionSql(n: TableNames, m: Migration): string {
   return `INSERT INTO ${VERSION_TABLE} (table_name, version, description) VALUES ('${n.table}', ${m.version}, '${m.description.replace(/'/g, "''")}') ON CONFLICT DO NOTHING;\n`;
 }
 
+/** Heads the views section of schema.sql (version VIEWS_VERSION); the text is kept for anyone who searched for it. */
 export const VIEWS_MARKER = '-- ==== VIEWS (agentops_sessions, agentops_llm_calls, agentops_errors) — added by a later release; keep this marker ====';
 
 /** The complete script for `psql -f`: every migration, in order, in one locked transaction. */
@@ -114,8 +257,9 @@ SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});
 
 ${versionTableSql()}`;
   for (const m of MIGRATIONS) {
+    if (m.version === VIEWS_VERSION) out += `\n${VIEWS_MARKER}\n`;
     out += `\n-- ---- version ${m.version}: ${m.description} ----\n\n${m.sql(n)}\n${recordVersionSql(n, m)}`;
   }
-  out += `\nCOMMIT;\n\n${VIEWS_MARKER}\n`;
+  out += `\nCOMMIT;\n`;
   return out;
 }

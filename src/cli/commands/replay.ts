@@ -1,0 +1,52 @@
+import { flag, type CommandSpec } from '../args';
+import type { Command } from '../command';
+import { loadConfig, requirePg } from '../context';
+import { CliError, describeDbError, EXIT_FAILURE, EXIT_OK } from '../errors';
+
+const spec: CommandSpec = {
+  name: 'replay',
+  summary: 'Send the on-disk spool (AGENTOPS_PG_SPOOL_DIR: spans PostgreSQL could not take when they were exported) to PostgreSQL now, and report the counts.',
+  description: `Safe while apps run: each spool file is claimed atomically, rows are written idempotently, and a
+file is removed only once all its rows are stored (or, if PostgreSQL refuses their data, dead-lettered
+in <table>_dead_letter). Exits 1 when files remain because the database failed.`,
+  options: {
+    json: { type: 'boolean', description: 'Print the counts as JSON.' },
+  },
+  examples: ['agentops-otel replay', 'AGENTOPS_PG_SPOOL_DIR=/var/spool/agentops agentops-otel replay --json'],
+};
+
+export const command: Command = {
+  spec,
+  async run(ctx, args) {
+    const pg = requirePg(loadConfig(ctx.env));
+    const mod = require('../../exporters/postgres') as typeof import('../../exporters/postgres');
+    const target = mod.describeTarget(pg.connection);
+    const before = await mod.spoolStatus(pg);
+    const json = flag(args.values.json);
+    if (before.files === 0 && before.claimed === 0) {
+      if (json) await ctx.io.out(JSON.stringify({ spoolDir: before.dir, files: 0, rows: 0, stored: 0, deadLettered: 0, dropped: 0, remainingFiles: 0 }) + '\n');
+      else await ctx.io.out(`spool ${before.dir} is empty; nothing to replay\n`);
+      return EXIT_OK;
+    }
+    const result = await mod.replaySpool(pg);
+    if (json) {
+      await ctx.io.out(JSON.stringify({ spoolDir: before.dir, target, ...result }) + '\n');
+    } else {
+      await ctx.io.out(
+        `replayed ${result.files} spool file(s) from ${before.dir} to ${target}: ${result.rows} rows, ${result.stored} stored (new), ${result.deadLettered} dead-lettered, ${result.dropped} dropped; ${result.remainingFiles} file(s) remain\n`,
+      );
+      if (result.rows > result.stored + result.deadLettered + result.dropped) {
+        await ctx.io.out(`(${result.rows - result.stored - result.deadLettered - result.dropped} rows were already stored: replay is idempotent)\n`);
+      }
+    }
+    if (result.error !== undefined) {
+      const e = describeDbError(Object.assign(new Error(result.error.message), { code: result.error.code }), target, pg.table);
+      throw new CliError(`replay stopped: ${e.message}`, EXIT_FAILURE, e.hint);
+    }
+    if (result.remainingFiles > 0) {
+      ctx.io.err(`agentops-otel: ${result.remainingFiles} spool file(s) remain (claimed by a running process, or written meanwhile); run replay again\n`);
+      return EXIT_FAILURE;
+    }
+    return EXIT_OK;
+  },
+};

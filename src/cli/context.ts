@@ -1,0 +1,126 @@
+/**
+ * What every command shares: output (always through redactSecrets), the configuration read
+ * exactly as the preload reads it, and database access with errors mapped to one clear line.
+ */
+import type { Pool } from 'pg';
+import { ConfigError } from '../config/errors';
+import { ConfigSource } from '../config/source';
+import { readTelemetryConfig, type Loaded, type TelemetryConfig } from '../config/telemetry-config';
+import type { PostgresExporterConfig } from '../exporters/postgres/config';
+import { redactSecrets } from '../telemetry/redact';
+import { CliError, describeDbError } from './errors';
+
+export interface Io {
+  /** Writes to stdout, secrets masked; resolves when the stream can take more (backpressure). */
+  out(text: string): Promise<void>;
+  /** Writes to stderr, secrets masked. */
+  err(text: string): void;
+  /**
+   * Writes to stdout WITHOUT masking. Only for text the CLI made up itself that must be exact,
+   * e.g. the URL of the demo's own throwaway database, whose password is a published constant.
+   */
+  unmasked(text: string): Promise<void>;
+  /** Terminal width, or undefined when stdout is not a terminal. */
+  columns: number | undefined;
+}
+
+export function processIo(): Io {
+  const write = (stream: NodeJS.WriteStream, text: string): Promise<void> =>
+    new Promise((resolve) => {
+      if (stream.write(text)) resolve();
+      else stream.once('drain', () => resolve());
+    });
+  return {
+    out: (text) => write(process.stdout, redactSecrets(text)),
+    err: (text) => {
+      process.stderr.write(redactSecrets(text));
+    },
+    unmasked: (text) => write(process.stdout, text),
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+  };
+}
+
+export interface Ctx {
+  env: NodeJS.ProcessEnv;
+  io: Io;
+  verbose: boolean;
+}
+
+export interface LoadedConfig {
+  source: ConfigSource;
+  telemetry: Loaded<TelemetryConfig>;
+  /** Undefined when the PostgreSQL settings are invalid; the error is in pgError. */
+  pg: PostgresExporterConfig | undefined;
+  pgError: ConfigError | undefined;
+}
+
+/** The configuration as the preload reads it (same source, same readers, same defaults). */
+export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
+  const source = new ConfigSource(env);
+  const telemetry = readTelemetryConfig(source);
+  const pgMod = require('../exporters/postgres') as typeof import('../exporters/postgres');
+  let pg: PostgresExporterConfig | undefined;
+  let pgError: ConfigError | undefined;
+  try {
+    pg = pgMod.readPostgresConfig(source);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    pgError = err;
+  }
+  return { source, telemetry, pg, pgError };
+}
+
+/** The PostgreSQL settings, or a CliError that names the bad variable. */
+export function requirePg(cfg: LoadedConfig): PostgresExporterConfig {
+  if (cfg.pg === undefined) throw new CliError(`invalid configuration: ${cfg.pgError?.message ?? 'PostgreSQL settings'}`);
+  return cfg.pg;
+}
+
+export interface Db {
+  pool: Pool;
+  config: PostgresExporterConfig;
+  target: string;
+  query<R extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+/** A small pool configured like the exporter's; the first query proves the connection. */
+export async function openDb(config: PostgresExporterConfig): Promise<Db> {
+  const pgMod = require('../exporters/postgres') as typeof import('../exporters/postgres');
+  const pool = pgMod.createPool(config, 2);
+  const target = pgMod.describeTarget(config.connection);
+  const db: Db = {
+    pool,
+    config,
+    target,
+    async query<R extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]> {
+      try {
+        return (await pool.query<R>(text, values)).rows;
+      } catch (err) {
+        throw describeDbError(err, target, config.table);
+      }
+    },
+    close: () => pool.end().catch(() => undefined),
+  };
+  try {
+    await db.query('SELECT 1');
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
+
+export async function withDb<T>(config: PostgresExporterConfig, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDb(config);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Width for renderers: --width, else the terminal's, else 120. */
+export function outputWidth(ctx: Ctx, explicit: number | undefined): number {
+  return explicit ?? ctx.io.columns ?? 120;
+}
