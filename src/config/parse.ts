@@ -68,15 +68,22 @@ export function readUrl(src: ConfigSource, name: string, def: string, protocols:
   return raw.trim();
 }
 
-/** `k=v,k2=v2` with percent-decoding, as the OTEL_*_HEADERS and OTEL_RESOURCE_ATTRIBUTES variables use. */
-export function readKeyValues(src: ConfigSource, name: string): Record<string, string> {
+/**
+ * `k=v,k2=v2` with percent-decoding, as the OTEL_*_HEADERS and OTEL_RESOURCE_ATTRIBUTES variables use.
+ * With `secret` (header variables, whose values are credentials) an error never quotes an entry:
+ * a malformed one is often a bare token (`Bearer abc…` without `authorization=`).
+ */
+export function readKeyValues(src: ConfigSource, name: string, opts: { secret?: boolean } = {}): Record<string, string> {
   const raw = src.get(name);
   const out: Record<string, string> = {};
   if (raw === undefined) return out;
+  let index = 0;
   for (const part of raw.split(',')) {
+    index++;
     if (part.trim() === '') continue;
     const eq = part.indexOf('=');
-    if (eq <= 0) throw new ConfigError(name, `entry ${show(part.trim().replace(/=.*/, '=…'))} has no key=value form`, 'comma-separated key=value pairs, e.g. k1=v1,k2=v2');
+    const which = opts.secret ? `#${index} (not shown: it may hold a secret)` : show(part.trim().replace(/=.*/, '=…'));
+    if (eq <= 0) throw new ConfigError(name, `entry ${which} has no key=value form`, 'comma-separated key=value pairs, e.g. k1=v1,k2=v2');
     let key: string;
     let value: string;
     try {

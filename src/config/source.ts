@@ -9,6 +9,19 @@ export interface ConfigValue {
 }
 
 /**
+ * What is wrong with a config file, without its text: V8's JSON.parse messages quote the text
+ * around the error (`Unexpected token 'M', ..."PASSWORD": Mk7-pw-ab"... is not valid JSON`),
+ * which may be part of a password. Only messages that give a position and quote no text pass.
+ */
+function jsonProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof SyntaxError)) return (err as NodeJS.ErrnoException).code ?? 'unreadable';
+  if (/ in JSON at position \d+/.test(message) && !message.includes('"')) return message;
+  const pos = / at position (\d+)/.exec(message);
+  return pos ? `syntax error at position ${pos[1]}` : 'syntax error';
+}
+
+/**
  * Where configuration comes from: the environment, then an optional JSON file named by
  * `AGENTOPS_CONFIG` whose keys are the same variable names (`{"AGENTOPS_PG_URL": "..."}`).
  * The environment wins. Every lookup is remembered so `doctor` can show what was read and from where.
@@ -49,7 +62,7 @@ export class ConfigSource {
     try {
       parsed = JSON.parse(fs.readFileSync(path, 'utf8'));
     } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `file ${path} does not exist` : `file ${path} is not valid JSON (${(err as Error).message})`;
+      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `file ${path} does not exist` : `file ${path} is not valid JSON (${jsonProblem(err)})`;
       this.fileErrors.push(new ConfigError('AGENTOPS_CONFIG', why, 'the path of a JSON object of variable names to values'));
       return {};
     }

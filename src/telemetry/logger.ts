@@ -120,7 +120,7 @@ export class JsonLogger implements Logger {
   }
 }
 
-function toLoggable(value: unknown): unknown {
+function toLoggable(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
     const out: Record<string, unknown> = { type: value.name, message: redactSecrets(value.message) };
     const code = (value as { code?: unknown }).code;
@@ -129,6 +129,16 @@ function toLoggable(value: unknown): unknown {
   }
   if (typeof value === 'string') return redactSecrets(value);
   if (typeof value === 'bigint') return value.toString();
+  // Nested fields ({ error: describeError(err) }, samples) are masked too, not only top-level ones.
+  if (value !== null && typeof value === 'object' && depth < 6) {
+    if (Array.isArray(value)) return value.map((v) => toLoggable(v, depth + 1));
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto === Object.prototype || proto === null) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(value)) out[redactSecrets(k)] = toLoggable((value as Record<string, unknown>)[k], depth + 1);
+      return out;
+    }
+  }
   return value;
 }
 

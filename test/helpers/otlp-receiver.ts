@@ -22,6 +22,7 @@
  * `@opentelemetry/api` SpanKind value + 1; status: 0 UNSET, 1 OK, 2 ERROR).
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 
@@ -938,6 +939,8 @@ export interface OtlpReceiverOptions {
   script?: { respond: ResponsePlan; times?: number }[];
   /** Path answered (others: 404). Default `/v1/traces`. */
   path?: string;
+  /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP; `url` then starts with https://. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface ReceivedRequest {
@@ -1026,7 +1029,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     return fallback;
   };
 
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('error', () => undefined);
@@ -1102,7 +1105,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       }
       notify();
     });
-  });
+  };
+  const server: http.Server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -1112,7 +1116,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   function wait<T>(check: () => T | undefined, timeoutMs: number, describe: () => string): Promise<T> {
     return new Promise<T>((resolve, reject) => {

@@ -136,6 +136,12 @@ export class Spool {
     const tmp = path.join(this.dir, `${base}${TMP}${process.pid}.${this.instance}`);
     try {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      // As in init(): an existing directory keeps its mode otherwise (init() may not have run yet).
+      try {
+        fs.chmodSync(this.dir, 0o700);
+      } catch {
+        // not ours to change; the files themselves are still 0600
+      }
       if (this.usedBytes + bytes > this.maxBytes) return { ok: false, reason: 'spool_full' };
       fs.writeFileSync(tmp, body, { mode: 0o600, flag: 'wx' });
       fs.renameSync(tmp, path.join(this.dir, base));
