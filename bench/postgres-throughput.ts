@@ -228,3 +228,8 @@ if (require.main === module) {
       process.exit(1);
     });
 }
+
+/** For bench/run.ts. */
+export function run(): Promise<BenchRow[]> {
+  return runPostgresThroughputBench({ progress: (line) => process.stderr.write(`  ${line}\n`) });
+}

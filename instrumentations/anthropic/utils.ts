@@ -1,13 +1,8 @@
 /** Pure mapping from Anthropic Messages requests, responses and stream events to GenAI attributes and usage. */
 import * as S from '../genai/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
-import { compact, count, num, str, strList } from '../genai/utils';
+import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function obj(v: unknown): Obj {
-  return v !== null && typeof v === 'object' ? (v as Obj) : {};
-}
 
 export function messagesRequest(params: unknown, server: AttributeMap): LlmRequest {
   const p = obj(params);

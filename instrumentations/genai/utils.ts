@@ -45,3 +45,10 @@ export function compact(attrs: AttributeMap): AttributeMap {
   }
   return out;
 }
+
+/** Provider payloads are read loosely: anything that is not an object reads as an empty one. */
+export type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function obj(v: unknown): Obj {
+  return v !== null && typeof v === 'object' ? (v as Obj) : {};
+}

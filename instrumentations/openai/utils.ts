@@ -4,14 +4,9 @@
  */
 import * as S from '../genai/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
-import { compact, count, num, str, strList } from '../genai/utils';
+import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
 import * as O from './semconv';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function obj(v: unknown): Obj {
-  return v !== null && typeof v === 'object' ? (v as Obj) : {};
-}
 
 function outputType(format: unknown): string | undefined {
   const t = obj(format).type;

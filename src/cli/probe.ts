@@ -76,3 +76,16 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
     sock.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, error: err.code ?? err.message }));
   });
 }
+
+/** A TCP port free on the loopback interface right now (for a server we are about to start). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -89,6 +89,16 @@ export function parseLogs(stderr: string): Array<Record<string, unknown>> {
   return out;
 }
 
+/** stderr without our JSON log lines and stack frames, to compare with a run without the preload. */
+export function appStderr(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((l) => !l.startsWith('{"time"'))
+    .join('\n')
+    .replace(/\s+at .*\n?/g, '')
+    .replace(/--require \S+/g, '');
+}
+
 /** Resolves when `text` has appeared on the child's stdout. */
 export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 15000): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -12,10 +12,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../../src/cli/probe';
 
 const DIR_PREFIX = 'agentops-pgtest-';
 const USER = 'postgres';
@@ -55,17 +55,6 @@ let running = false;
 let baseDir: string | undefined;
 const logTail: string[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function pidAlive(pid: number): boolean {
   try {

@@ -9,9 +9,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '../../src/cli/probe';
 import { testServer } from './postgres';
 
 export interface Pki {
@@ -70,17 +70,6 @@ export function makePki(dir: string, sans: string[] = ['DNS:localhost', 'IP:127.
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface TlsPostgres {
   port: number;

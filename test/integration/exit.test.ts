@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { runNode, waitForOutput, REPO_ROOT, type ChildResult } from '../helpers/child';
+import { appStderr, runNode, waitForOutput, REPO_ROOT, type ChildResult } from '../helpers/child';
 import { attr, startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 
 const APP = path.join(REPO_ROOT, 'test', 'fixtures', 'exit-modes.js');
@@ -18,15 +18,6 @@ async function run(mode: string, preload: 'require' | 'none', env: Record<string
   });
 }
 
-/** stderr without our own JSON log lines, for comparing with a run without the preload. */
-function appStderr(stderr: string): string {
-  return stderr
-    .split('\n')
-    .filter((l) => !l.startsWith('{"time"'))
-    .join('\n')
-    .replace(/\s+at .*\n?/g, '')
-    .replace(/--require \S+/g, '');
-}
 
 describe('exit: flushing without changing how the process ends', function () {
   let receiver: OtlpReceiver;

@@ -9,7 +9,7 @@
  * them), so that test asserts only on the rows that were in spool files before the kill.
  */
 import * as assert from 'node:assert/strict';
-import { runNode, waitForOutput, type ChildResult } from '../helpers/child';
+import { appStderr, runNode, waitForOutput, type ChildResult } from '../helpers/child';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { canControlServer, createTestDatabase, eventually, requireServerControl, sql, startServer, stopServer, tempDir } from '../helpers/postgres';
 import { App, faultEnv, fixture, sessionCounts, sessionRows, shutdownSummary, spoolRows } from './faults-support';
@@ -17,15 +17,6 @@ import { App, faultEnv, fixture, sessionCounts, sessionRows, shutdownSummary, sp
 const N = 100; // events before the outage, and as many during it
 const APP = fixture('faults-exit.js');
 
-/** stderr without our JSON log lines and stack frames, to compare with a run without the preload. */
-function appStderr(stderr: string): string {
-  return stderr
-    .split('\n')
-    .filter((l) => !l.startsWith('{"time"'))
-    .join('\n')
-    .replace(/\s+at .*\n?/g, '')
-    .replace(/--require \S+/g, '');
-}
 
 interface Mode {
   mode: string;

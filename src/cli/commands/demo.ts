@@ -10,7 +10,6 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { flag, parseIntOption, str, type CommandSpec } from '../args';
@@ -18,7 +17,7 @@ import type { Command } from '../command';
 import { loadConfig, openDb, outputWidth, type Ctx, type Db } from '../context';
 import { CliError, EXIT_OK, UsageError } from '../errors';
 import { traceHex } from '../format';
-import { probeOtlp } from '../probe';
+import { freePort, probeOtlp } from '../probe';
 import { traceReport } from './trace';
 import { ConfigSource } from '../../config/source';
 import { tableNames } from '../../exporters/postgres/identifier';
@@ -66,17 +65,6 @@ interface Embedded {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function loadEmbeddedPostgres(): Promise<new (o: object) => EmbeddedLike> {
   try {
