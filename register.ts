@@ -2,11 +2,17 @@
  * The preload: `node --require agentops-otel/register app.js` (CommonJS) or
  * `node --import agentops-otel/register app.mjs` (ESM). Nothing here may throw into the app.
  */
-import { logger } from './src/telemetry/logger';
-import { startTelemetry } from './src/telemetry/sdk';
+import { isLoaderHooksThread } from './src/telemetry/loader-thread';
 
-try {
-  startTelemetry();
-} catch (err) {
-  logger.error('agentops-otel could not start; the app runs without tracing', { error: err });
+// The SDK is required lazily: in the ESM loader thread nothing but this check runs.
+if (!isLoaderHooksThread()) {
+  try {
+    (require('./src/telemetry/sdk') as typeof import('./src/telemetry/sdk')).startTelemetry();
+  } catch (err) {
+    try {
+      (require('./src/telemetry/logger') as typeof import('./src/telemetry/logger')).logger.error('agentops-otel could not start; the app runs without tracing', { error: err });
+    } catch {
+      // Not even the logger loads: stay silent rather than hurt the app.
+    }
+  }
 }

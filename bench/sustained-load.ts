@@ -4,7 +4,7 @@
  * paced over ~90 s with PostgreSQL down for 60 s in the middle. Reports spans/s created and
  * stored, event-loop delay p99 with and without the preload, and RSS over time.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
@@ -16,6 +16,7 @@ import type { BenchRow } from './table';
 const GROUP = 'Sustained load (1,000 sessions x 100 events, both exporters)';
 const APP = path.join(__dirname, 'sustained-load-app.js');
 const PRELOAD = path.join(__dirname, '..', 'register.js');
+const CLI = path.join(__dirname, '..', 'src', 'cli', 'main.js');
 
 interface AppResult {
   events: number;
@@ -64,18 +65,29 @@ function runApp(env: Record<string, string>, preload: boolean, onStarted?: () =>
   });
 }
 
+async function countRows(url: string): Promise<number> {
+  return Number((await sql(url, 'SELECT count(*)::int AS n FROM agentops_spans'))[0].n);
+}
+
 async function waitForRows(url: string, expected: number, timeoutMs: number): Promise<{ rows: number; at: number }> {
   const until = Date.now() + timeoutMs;
   let rows = 0;
   for (;;) {
-    try {
-      rows = Number((await sql(url, 'SELECT count(*)::int AS n FROM agentops_spans'))[0].n);
-    } catch {
-      rows = 0;
-    }
+    rows = await countRows(url).catch(() => 0);
     if (rows >= expected || Date.now() > until) return { rows, at: Date.now() };
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Rows waiting in a spool directory (each file: a header line, then one row per line). */
+function spoolRows(dir: string): number {
+  let n = 0;
+  for (const f of fs.readdirSync(dir)) {
+    if (!f.includes('.spool')) continue;
+    const lines = fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => l !== '');
+    n += Math.max(0, lines.length - 1);
+  }
+  return n;
 }
 
 const mib = (b: number) => b / 2 ** 20;
@@ -84,24 +96,38 @@ export async function run(): Promise<BenchRow[]> {
   configureTestServer({ durable: true });
   const rows: BenchRow[] = [];
   const otlp = await sink();
-  const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'agentops-bench-spool-'));
+  const spools: string[] = [];
+  const newSpool = (): string => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'agentops-bench-spool-'));
+    spools.push(d);
+    return d;
+  };
   try {
-    const base = { SESSIONS: '1000', EVENTS: '100', AGENTOPS_LOG_LEVEL: 'error', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp.url, AGENTOPS_PG_SPOOL_DIR: spool, OTEL_BSP_MAX_QUEUE_SIZE: '200000' };
+    const base = { SESSIONS: '1000', EVENTS: '100', AGENTOPS_LOG_LEVEL: 'error', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp.url, OTEL_BSP_MAX_QUEUE_SIZE: '200000' };
 
-    // Full speed.
+    // Full speed. The app creates spans faster than one PostgreSQL takes them: what exceeds the
+    // exporter's memory buffer goes to the spool, and the next start (here: `agentops-otel replay`)
+    // stores it. Both parts are reported.
     const bare = await runApp({ ...base, PACE_MS: '0' }, false);
     const db = await createTestDatabase('agentops_bench_load');
+    const spool = newSpool();
     const started = Date.now();
-    const traced = await runApp({ ...base, PACE_MS: '0', AGENTOPS_PG_URL: db }, true);
-    const stored = await waitForRows(db, traced.spans, 180_000);
-    const storedSecs = (stored.at - started) / 1000;
+    const traced = await runApp({ ...base, PACE_MS: '0', AGENTOPS_PG_URL: db, AGENTOPS_PG_SPOOL_DIR: spool }, true);
+    const exited = Date.now();
+    const atExit = await countRows(db);
+    const spooled = spoolRows(spool);
+    execFileSync(process.execPath, [CLI, 'replay'], { env: { ...process.env, AGENTOPS_PG_URL: db, AGENTOPS_PG_SPOOL_DIR: spool, AGENTOPS_LOG_LEVEL: 'error' }, stdio: 'ignore' });
+    const replayed = Date.now();
+    const total = await countRows(db);
+    const appSecs = (exited - started) / 1000;
     rows.push(
       { group: GROUP, name: 'events/s recorded, without the preload', value: bare.eventsPerSec, unit: 'events/s' },
       { group: GROUP, name: 'events/s recorded, with the preload (spans created)', value: traced.eventsPerSec, unit: 'spans/s', note: `${traced.spans.toLocaleString('en-US')} spans in ${(traced.ms / 1000).toFixed(1)} s` },
-      { group: GROUP, name: 'spans/s stored in PostgreSQL (start to last row committed)', value: stored.rows / storedSecs, unit: 'spans/s', note: `${stored.rows.toLocaleString('en-US')} of ${traced.spans.toLocaleString('en-US')} rows in ${storedSecs.toFixed(1)} s` },
-      { group: GROUP, name: 'event-loop delay p99, without the preload', value: bare.loopDelayP99Ms, unit: 'ms' },
+      { group: GROUP, name: 'rows stored by the app itself (until its exit)', value: atExit / appSecs, unit: 'rows/s', note: `${atExit.toLocaleString('en-US')} rows in ${appSecs.toFixed(1)} s from start to exit; ${spooled.toLocaleString('en-US')} spooled past the buffer (AGENTOPS_PG_BUFFER_MAX_SPANS=20000)` },
+      { group: GROUP, name: 'rows after `agentops-otel replay`', value: total, unit: 'rows', note: `${total === traced.spans ? 'all' : 'NOT all'} of ${traced.spans.toLocaleString('en-US')}, exactly once; replay took ${((replayed - exited) / 1000).toFixed(1)} s` },
+      { group: GROUP, name: 'event-loop delay p99, without the preload', value: bare.loopDelayP99Ms, unit: 'ms', note: `max ${bare.loopDelayMaxMs.toFixed(1)} ms` },
       { group: GROUP, name: 'event-loop delay p99, with the preload', value: traced.loopDelayP99Ms, unit: 'ms', note: `max ${traced.loopDelayMaxMs.toFixed(1)} ms` },
-      { group: GROUP, name: 'RSS max, without / with the preload', value: mib(traced.rssMaxBytes), unit: 'MiB', note: `without: ${mib(bare.rssMaxBytes).toFixed(0)} MiB` },
+      { group: GROUP, name: 'RSS max, with the preload', value: mib(traced.rssMaxBytes), unit: 'MiB', note: `without: ${mib(bare.rssMaxBytes).toFixed(0)} MiB` },
       { group: GROUP, name: 'OTLP export requests to the sink', value: otlp.requests(), unit: 'requests' },
     );
 
@@ -111,7 +137,7 @@ export async function run(): Promise<BenchRow[]> {
     let downAt = 0;
     let upAt = 0;
     const timers: NodeJS.Timeout[] = [];
-    const outage = await runApp({ ...base, PACE_MS: '900', AGENTOPS_PG_URL: db2, AGENTOPS_PG_BUFFER_MAX_BYTES: String(bufferMax), AGENTOPS_PG_RETRY_MAX_DELAY_MS: '2000' }, true, () => {
+    const outage = await runApp({ ...base, PACE_MS: '900', AGENTOPS_PG_URL: db2, AGENTOPS_PG_SPOOL_DIR: newSpool(), AGENTOPS_PG_BUFFER_MAX_BYTES: String(bufferMax), AGENTOPS_PG_RETRY_MAX_DELAY_MS: '2000' }, true, () => {
       const t0 = Date.now();
       timers.push(setTimeout(() => void stopServer().then(() => (downAt = Date.now() - t0)), 15_000));
       timers.push(setTimeout(() => void startServer().then(() => (upAt = Date.now() - t0)), 75_000));
@@ -128,7 +154,7 @@ export async function run(): Promise<BenchRow[]> {
     for (const t of timers) clearTimeout(t);
   } finally {
     await otlp.close();
-    fs.rmSync(spool, { recursive: true, force: true });
+    for (const d of spools) fs.rmSync(d, { recursive: true, force: true });
     await shutdownTestServer();
   }
   return rows;

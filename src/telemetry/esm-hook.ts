@@ -7,21 +7,10 @@
 import * as nodeModule from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isMainThread } from 'node:worker_threads';
+import { LOADER_THREAD_MARK } from './loader-thread';
 import { logger } from './logger';
 
 const SLOT = Symbol.for('agentops-otel.esm-hook');
-/**
- * Set only while `register()` runs: the loader hooks thread it starts copies the environment then.
- * Under `--require`, Node 20 runs the preload in that thread too; it must not start a second
- * tracing pipeline (and AGENTOPS_AUTO_SESSION a second session) there.
- */
-const LOADER_THREAD_MARK = '__AGENTOPS_OTEL_LOADER_THREAD';
-
-/** True in the loader hooks thread our `register()` started. */
-export function isLoaderHooksThread(): boolean {
-  return !isMainThread && process.env[LOADER_THREAD_MARK] === '1';
-}
 
 export function registerEsmHook(modules: readonly string[]): boolean {
   const g = globalThis as Record<symbol, unknown>;

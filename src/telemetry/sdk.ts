@@ -19,7 +19,8 @@ import { readTelemetryConfig, type ExporterName, type TelemetryConfig } from '..
 import { createOtlpExporter } from '../exporters/otlp';
 import { sendOtlpSync } from '../exporters/otlp-sync';
 import { startAutoSession } from './auto-session';
-import { isLoaderHooksThread, registerEsmHook } from './esm-hook';
+import { registerEsmHook } from './esm-hook';
+import { isLoaderHooksThread } from './loader-thread';
 import { installExitHooks } from './exit-hooks';
 import { readMetricsConfig, startSelfMetrics, type MetricsConfig } from './metrics';
 import { sessionIdGenerator } from './id-generator';

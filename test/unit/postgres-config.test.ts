@@ -121,3 +121,14 @@ describe('postgres identifier validation', () => {
     for (const v of [...Object.values(n), n.table + '_pkey', n.deadLetter + '_pkey']) assert.ok(v.length <= 63, v);
   });
 });
+
+describe('postgres spool directory', () => {
+  it('defaults to one directory per target, so one database never replays another\'s rows', () => {
+    const dir = (env: Record<string, string>) => readPostgresConfig(new ConfigSource(env, {})).spoolDir;
+    const a = dir({ AGENTOPS_PG_URL: 'postgres://u:p@db1:5432/app' });
+    assert.equal(dir({ AGENTOPS_PG_URL: 'postgres://other:x@db1:5432/app' }), a, 'the same target, whoever connects');
+    for (const other of ['postgres://u:p@db2:5432/app', 'postgres://u:p@db1:5433/app', 'postgres://u:p@db1:5432/app2']) assert.notEqual(dir({ AGENTOPS_PG_URL: other }), a, other);
+    assert.notEqual(dir({ AGENTOPS_PG_URL: 'postgres://u:p@db1:5432/app', AGENTOPS_PG_TABLE: 'other_spans' }), a);
+    assert.equal(dir({ AGENTOPS_PG_URL: 'postgres://u:p@db1:5432/app', AGENTOPS_PG_SPOOL_DIR: '/var/spool/x' }), '/var/spool/x', 'an explicit directory is used as given');
+  });
+});

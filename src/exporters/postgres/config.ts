@@ -5,6 +5,7 @@
  * _PORT, _USER, _PASSWORD and _DATABASE, when set, overrides that part. The password is
  * registered as a secret as soon as it is known, so no later log line or error can print it.
  */
+import { createHash } from 'node:crypto';
 import type { VariableDoc } from '../../config/variables';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -56,14 +57,21 @@ export interface PostgresExporterConfig {
 
 export const DEFAULT_PG_URL = 'postgres://postgres:postgres@localhost:5432/agentops';
 
-export function defaultSpoolDir(): string {
+/**
+ * One spool directory per target (host, port, database, table): rows spooled for one database
+ * must never be replayed into another by a different app of the same user.
+ */
+export function defaultSpoolDir(target?: { host: string; port: number; database: string }, table = 'agentops_spans'): string {
   let uid: string;
   try {
     uid = String(os.userInfo().uid);
   } catch {
     uid = 'user';
   }
-  return path.join(os.tmpdir(), `agentops-otel-${uid}`, 'spool');
+  const base = path.join(os.tmpdir(), `agentops-otel-${uid}`, 'spool');
+  if (target === undefined) return base;
+  const key = createHash('sha256').update(`${target.host}\0${target.port}\0${target.database}\0${table}`).digest('hex').slice(0, 12);
+  return path.join(base, `${target.database.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)}-${table}-${key}`);
 }
 
 /** The one shape every documented variable has (README table, `doctor`). */
@@ -94,7 +102,7 @@ export function describePostgresConfig(): ConfigVariable[] {
     { variable: 'AGENTOPS_PG_RETRY_MAX_DELAY_MS', default: '10000', meaning: 'Upper bound of one backoff delay; also the probe interval while the database is down.' },
     { variable: 'AGENTOPS_PG_BUFFER_MAX_SPANS', default: '20000', meaning: 'Spans held in memory; beyond it the oldest go to the spool.' },
     { variable: 'AGENTOPS_PG_BUFFER_MAX_BYTES', default: String(64 * MiB), meaning: 'Approximate bytes held in memory; beyond it the oldest go to the spool.' },
-    { variable: 'AGENTOPS_PG_SPOOL_DIR', default: '<tmpdir>/agentops-otel-<uid>/spool', meaning: 'On-disk spool for spans the database could not take yet (mode 0700, files 0600).' },
+    { variable: 'AGENTOPS_PG_SPOOL_DIR', default: '<tmpdir>/agentops-otel-<uid>/spool/<database>-<table>-<hash of target>', meaning: 'On-disk spool for spans the database could not take yet (mode 0700, files 0600), replayed into the configured database by the next process. The default is one directory per target; if you set it, give each target database its own.' },
     { variable: 'AGENTOPS_PG_SPOOL_MAX_BYTES', default: String(512 * MiB), meaning: 'Spool size limit; spans beyond it are dropped and counted (reason spool_full). 0 disables the spool.' },
     { variable: 'AGENTOPS_PG_MAX_ATTRIBUTES_BYTES', default: String(MiB), meaning: 'Cap on the JSON of one span\'s attributes (and separately its events); the excess is dropped with a marker.' },
     { variable: 'AGENTOPS_PG_MAX_STRING_LENGTH', default: String(256 * 1024), meaning: 'Cap on one string value, in characters; longer ones are truncated with a marker.' },
@@ -193,7 +201,7 @@ export function readPostgresConfig(src: ConfigSource): PostgresExporterConfig {
     throw new ConfigError('AGENTOPS_PG_TABLE', `${JSON.stringify(table.slice(0, 80))} is not an accepted table name`, TABLE_NAME_EXPECTED);
   }
   const spoolDirRaw = src.get('AGENTOPS_PG_SPOOL_DIR');
-  const spoolDir = spoolDirRaw !== undefined ? path.resolve(spoolDirRaw.trim()) : defaultSpoolDir();
+  const spoolDir = spoolDirRaw !== undefined ? path.resolve(spoolDirRaw.trim()) : defaultSpoolDir(connection, table);
   const cfg: PostgresExporterConfig = {
     connection,
     table,
