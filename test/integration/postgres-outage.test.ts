@@ -104,6 +104,28 @@ describe('postgres exporter: outages and the spool', function () {
     assert.equal((await spoolStatus(exporter.config)).files, 0);
   });
 
+  it('a burst faster than the database and the spool writer is spooled synchronously, not dropped', async () => {
+    const url = await createTestDatabase();
+    const exporter = new PostgresSpanExporter(pgConfig(url, { AGENTOPS_PG_BUFFER_MAX_SPANS: '200', AGENTOPS_PG_BATCH_SIZE: '100' }));
+    const c = idle();
+    for (let i = 0; i < 700; i++) makeTree(c.tracer, 3); // 4,900 spans
+    const before = counters();
+    const warn = sinon.spy(logger, 'limited');
+    try {
+      // One synchronous loop, as an app saturating the event loop: the async spool writer gets no turn.
+      for (let i = 0; i < c.ended.length; i += 100) exporter.export(c.ended.slice(i, i + 100), () => undefined);
+    } finally {
+      warn.restore();
+    }
+    assert.ok(warn.getCalls().some((call) => call.args[1] === 'pg.spool_sync'), 'the synchronous spooling is reported');
+    assert.ok(counters().spooled - before.spooled > 0);
+    assert.deepEqual(counters().dropped, before.dropped, 'nothing dropped');
+    await exporter.forceFlush();
+    assert.ok(await eventually(async () => (await countRows(url)).n === c.ended.length, 60_000, 200), 'all rows stored, the spooled ones replayed');
+    assert.deepEqual(await countRows(url), { n: c.ended.length, d: c.ended.length });
+    await exporter.shutdown();
+  });
+
   it('shut down during an outage: spools everything; a new process replays it', async function () {
     requireServerControl(this);
     const url = await createTestDatabase();

@@ -269,8 +269,18 @@ export class PostgresSpanExporter implements SpanExporter {
       return n;
     }
     // Rows waiting for the spool writer are bounded like the buffer, but one chunk always fits.
+    // Past that (a burst faster than both the database and the asynchronous writer, typically
+    // with the event loop saturated by the app), the chunk is written synchronously: a few ms
+    // of blocking I/O is the back-pressure, and nothing accepted is dropped while the disk takes it.
     if (!force && this.spoolingSpans > 0 && (this.spoolingSpans + n > this.config.bufferMaxSpans || this.spoolingBytes + bytes > this.config.bufferMaxBytes)) {
-      this.drop(overflowReason, n, 'memory buffer full and spool writer behind');
+      const r = this.spool.writeSync(lines);
+      if (r.ok) {
+        this.counters.spooled += n;
+        this.spoolMayHaveWork = true;
+        logger.limited('warn', 'pg.spool_sync', 'postgres exporter: spans arrive faster than the database and the spool writer take them; spooling synchronously', { spans: n });
+        return 0;
+      }
+      this.drop(r.reason === 'spool_write_failed' ? overflowReason : r.reason, n, 'memory buffer full and spool writer behind', r.error);
       return n;
     }
     this.spoolingSpans += n;
