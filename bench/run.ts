@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     '# Benchmarks',
     '',
     `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}.`,
-    'Figures are medians of repeated rounds; they vary by a few percent from run to run.',
+    'Figures are medians of repeated rounds. They vary from run to run: by a few percent for the',
+    'in-process ones, by more for those over loopback sockets (the LLM rows: the added latency is',
+    'smaller than the noise) and for PostgreSQL (checkpoints).',
     '',
   ].join('\n');
   const body = toMarkdown(rows) + (failures.length > 0 ? `\n## Failed\n\n${failures.map((f) => '```\n' + f + '\n```').join('\n')}\n` : '');
