@@ -5,7 +5,7 @@
  * - SIGTERM / SIGINT: a listener replaces Node's default "terminate", so when the app has no
  *   listener of its own we flush and then re-raise the signal with ours removed: the parent
  *   sees the same death by signal (exit status 128 + n in a shell) as without us. When the app
- *   listens too, exiting is its decision; we only start a flush.
+ *   listens too, exiting is its decision, and the `exit` hook flushes when it comes.
  * - `exit` (after `process.exit()`, an uncaught exception or an unhandled rejection): only
  *   synchronous code runs, so what is still queued is handed off synchronously.
  */
@@ -51,8 +51,10 @@ export function installExitHooks(actions: ExitActions): () => void {
 
   const onSignal = (signal: (typeof SIGNALS)[number]): void => {
     if (process.listenerCount(signal) > 1) {
-      // The app handles this signal and decides when to exit; `exit` hands off what is left.
-      void boundedFlush();
+      // The app handles this signal and decides when to exit. No flush is started here: an
+      // app that calls process.exit() right after would cut it short mid-request, leaving spans
+      // that may or may not have arrived. The batch processors keep exporting as usual, and the
+      // `exit` hook hands off what is left, exactly once.
       return;
     }
     if (signalled) return reraise(signal);
