@@ -9,19 +9,11 @@ import * as assert from 'node:assert/strict';
 import { runNode, type ChildResult } from '../helpers/child';
 import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from '../helpers/otlp-receiver';
 import { createTestDatabase, tempDir } from '../helpers/postgres';
-import { assertExactlyOnce, assertLoopNotBlocked, assertNothingReachedApp, faultEnv, fixture, jsonLines, logLoop, shutdownSummary, type LoopReport } from './faults-support';
+import { appStdout, assertExactlyOnce, assertLoopNotBlocked, assertNothingReachedApp, faultEnv, fixture, jsonLines, logLoop, shutdownSummary, type LoopReport } from './faults-support';
 
 const EVENTS = 300;
 const EXIT_CODE = '7';
 
-/** stdout without what differs run to run: the session id and the timing report. */
-function appStdout(stdout: string): string {
-  return stdout
-    .split('\n')
-    .filter((l) => !l.startsWith('{"report"'))
-    .join('\n')
-    .replace(/"sessionId":"[^"]+"/, '"sessionId":"-"');
-}
 
 describe('faults: Jaeger fails while PostgreSQL works', function () {
   this.timeout(60_000);

@@ -11,20 +11,13 @@ import * as path from 'node:path';
 import { runNode, type ChildResult } from '../helpers/child';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { tempDir } from '../helpers/postgres';
-import { assertNothingReachedApp, faultEnv, fixture, jsonLines, shutdownSummary, spoolRows } from './faults-support';
+import { appStdout, assertNothingReachedApp, faultEnv, fixture, jsonLines, shutdownSummary, spoolRows } from './faults-support';
 
 const EVENTS = 200;
 const SPANS = EVENTS + 2;
 const EXIT_CODE = '5';
 const DB_DOWN = 'postgres://postgres:pw@127.0.0.1:1/agentops';
 
-function appStdout(stdout: string): string {
-  return stdout
-    .split('\n')
-    .filter((l) => !l.startsWith('{"report"'))
-    .join('\n')
-    .replace(/"sessionId":"[^"]+"/, '"sessionId":"-"');
-}
 
 describe('faults: the spool is unwritable or full while PostgreSQL is down', function () {
   this.timeout(60_000);

@@ -246,3 +246,12 @@ export async function dropRole(dbUrl: string, role: string): Promise<void> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** stdout without what differs run to run: the session id and the timing report. */
+export function appStdout(stdout: string): string {
+  return stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('{"report"'))
+    .join('\n')
+    .replace(/"sessionId":"[^"]+"/, '"sessionId":"-"');
+}
