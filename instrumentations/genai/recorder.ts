@@ -188,24 +188,16 @@ function startInSession(req: LlmRequest, o: GenAiOptions, parent: ParentInfo, se
   const done = new Promise<undefined>((resolve, reject) => {
     settle = (failed, err) => (failed ? reject(err) : resolve(undefined));
   });
-  let ended = false;
-  const call: LlmCall = {
-    get ended() {
-      return ended;
-    },
-    end(outcome, extra) {
-      if (ended) return;
-      ended = true;
+  const call = onceCall(
+    (outcome, extra) => {
       guard('end', () => applyOutcome(event, req, o, outcome, extra));
       settle(false);
     },
-    fail(err) {
-      if (ended) return;
-      ended = true;
+    (err) => {
       guard('fail', () => applyError(event, err));
       settle(true, err);
     },
-  };
+  );
   return {
     call,
     run(fn) {
@@ -240,23 +232,15 @@ function startStandalone(deps: RecorderDeps, req: LlmRequest, o: GenAiOptions, p
   const span: Span = deps.tracer.startSpan(spanName(req), { kind: SpanKind.INTERNAL, attributes: startAttrs }, parent.ctx);
   const spanCtx = trace.setSpan(parent.ctx, span);
   const mapping: AU.MappingOptions = { serviceName: o.serviceName, captureContent: o.captureContent, maxAttributeLength: o.maxAttributeLength };
-  let ended = false;
-  const call: LlmCall = {
-    get ended() {
-      return ended;
-    },
-    end(outcome, extra) {
-      if (ended) return;
-      ended = true;
+  const call = onceCall(
+    (outcome, extra) => {
       guard('end', () => {
         applyOutcome(event, req, o, outcome, extra);
         span.setAttributes(AU.eventEndAttributes(event, mapping, {}));
       });
       span.end();
     },
-    fail(err) {
-      if (ended) return;
-      ended = true;
+    (err) => {
       guard('fail', () => {
         applyError(event, err);
         span.setAttributes(AU.eventEndAttributes(event, mapping, {}));
@@ -266,8 +250,28 @@ function startStandalone(deps: RecorderDeps, req: LlmRequest, o: GenAiOptions, p
       });
       span.end();
     },
-  };
+  );
   return { call, run: (fn) => context.with(spanCtx.setValue(LLM_CALL_KEY, true), fn) };
+}
+
+/** A call handle that acts once: whichever of end() and fail() comes first (a stream may report both). */
+function onceCall(onEnd: (outcome: LlmOutcome, extra?: AttributeMap) => void, onFail: (err: unknown) => void): LlmCall {
+  let ended = false;
+  return {
+    get ended() {
+      return ended;
+    },
+    end(outcome, extra) {
+      if (ended) return;
+      ended = true;
+      onEnd(outcome, extra);
+    },
+    fail(err) {
+      if (ended) return;
+      ended = true;
+      onFail(err);
+    },
+  };
 }
 
 function guard(what: string, fn: () => void): void {
