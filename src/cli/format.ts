@@ -113,8 +113,3 @@ export function toBigInt(v: unknown): bigint | null {
     return null;
   }
 }
-
-/** A session UUID as the 32-hex trace id Jaeger uses. */
-export function traceHex(uuid: string): string {
-  return uuid.replace(/-/g, '').toLowerCase();
-}

@@ -4,7 +4,8 @@
  */
 import { tableNames } from '../exporters/postgres/identifier';
 import type { Db } from './context';
-import { isoNanos, toBigInt, toNumber, traceHex } from './format';
+import { uuidHex } from '../client/ids';
+import { isoNanos, toBigInt, toNumber } from './format';
 import type { TraceSpan } from './tree';
 
 export interface SessionFilters {
@@ -78,7 +79,7 @@ function toSessionRow(r: Record<string, unknown>): SessionRow {
   const sessionId = String(r.session_id);
   return {
     sessionId,
-    traceId: traceHex(sessionId),
+    traceId: uuidHex(sessionId),
     serviceName: (r.service_name as string | null) ?? null,
     startNs: toBigInt(r.start_time) ?? 0n,
     endNs: toBigInt(r.end_time) ?? 0n,
@@ -175,7 +176,7 @@ export function spanJson(r: SpanDbRow): Record<string, unknown> {
       })
     : [];
   return {
-    trace_id: traceHex(r.trace_id),
+    trace_id: uuidHex(r.trace_id),
     span_id: r.span_id,
     parent_span_id: r.parent_span_id ?? null,
     session_id: sessionId,

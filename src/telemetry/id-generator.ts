@@ -41,6 +41,4 @@ export class SessionAwareIdGenerator implements IdGenerator {
 export const sessionIdGenerator = new SessionAwareIdGenerator();
 
 /** A session UUID as a trace id: its 32 hex digits, lowercase. */
-export function sessionIdToTraceId(sessionId: string): string {
-  return sessionId.replace(/-/g, '').toLowerCase();
-}
+export { uuidHex as sessionIdToTraceId } from '../client/ids';

@@ -16,7 +16,7 @@ import { flag, parseIntOption, str, type CommandSpec } from '../args';
 import type { Command } from '../command';
 import { loadConfig, openDb, outputWidth, type Ctx, type Db } from '../context';
 import { CliError, EXIT_OK, UsageError } from '../errors';
-import { traceHex } from '../format';
+import { uuidHex } from '../../client/ids';
 import { freePort, probeOtlp } from '../probe';
 import { traceReport } from './trace';
 import { ConfigSource } from '../../config/source';
@@ -260,7 +260,7 @@ export const command: Command = {
       }
 
       const cli = cliInvocation();
-      const hex = traceHex(sessionId);
+      const hex = uuidHex(sessionId);
       await ctx.io.out('\nLook further:\n');
       if (embedded) await ctx.io.unmasked(`  export AGENTOPS_PG_URL=${embedded.url}\n`);
       await ctx.io.out(`  ${cli} sessions\n  ${cli} trace ${sessionId}\n  ${cli} export ${sessionId} > session.jsonl\n  ${cli} doctor\n`);
