@@ -4,8 +4,12 @@
  */
 import { isLoaderHooksThread } from './src/telemetry/loader-thread';
 
+// The export worker and the replay helper may inherit a preload through NODE_OPTIONS: they mark
+// their environment so that it stays inert there.
+const ownHelper = process.env.__AGENTOPS_OTEL_EXPORT_THREAD === '1' || process.env.__AGENTOPS_OTEL_REPLAY_HELPER !== undefined;
+
 // The SDK is required lazily: in the ESM loader thread nothing but this check runs.
-if (!isLoaderHooksThread()) {
+if (!isLoaderHooksThread() && !ownHelper) {
   try {
     (require('./src/telemetry/sdk') as typeof import('./src/telemetry/sdk')).startTelemetry();
   } catch (err) {

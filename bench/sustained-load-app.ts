@@ -9,6 +9,8 @@ import { init, LLMEvent, ToolEvent } from 'agentops-otel';
 const SESSIONS = Number(process.env.SESSIONS ?? 1000);
 const EVENTS = Number(process.env.EVENTS ?? 100);
 const PACE_MS = Number(process.env.PACE_MS ?? 0);
+/** How the process ends once every session has ended: naturally (default), exit, throw or reject. */
+const END = process.env.END ?? 'natural';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const tick = () => new Promise<void>((r) => setImmediate(r));
@@ -54,4 +56,10 @@ async function main(): Promise<void> {
   );
 }
 
-void main();
+void main().then(() => {
+  if (END === 'exit') process.exit(3);
+  if (END === 'throw') setImmediate(() => {
+    throw new Error('the app crashed');
+  });
+  if (END === 'reject') void Promise.reject(new Error('the app rejected'));
+});

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describeOtlpExporterConfig } from '../exporters/otlp/config';
 import { describePostgresConfig } from '../exporters/postgres/config';
 import { CORE_VARIABLES, type VariableDoc } from './variables';
 
@@ -12,7 +13,7 @@ export const TABLE_START = '<!-- variables:start -->';
 export const TABLE_END = '<!-- variables:end -->';
 
 export function allVariables(): VariableDoc[] {
-  return [...CORE_VARIABLES, ...describePostgresConfig()];
+  return [...CORE_VARIABLES, ...describeOtlpExporterConfig(), ...describePostgresConfig()];
 }
 
 function cell(text: string): string {

@@ -37,6 +37,8 @@ export interface TelemetryConfig {
   captureContent: boolean;
   maxAttributeLength: number;
   shutdownTimeoutMillis: number;
+  /** Where the exporters run: a worker thread (default), or the app's thread. */
+  exportThread: 'worker' | 'inline';
 }
 
 export interface Loaded<T> {
@@ -81,7 +83,7 @@ export function readTelemetryConfig(src: ConfigSource): Loaded<TelemetryConfig> 
   const batch: BatchConfig = {
     scheduledDelayMillis: g(() => readInt(src, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 3_600_000), 5000),
     exportTimeoutMillis: g(() => readInt(src, 'OTEL_BSP_EXPORT_TIMEOUT', 30000, 1, 3_600_000), 30000),
-    maxQueueSize: g(() => readInt(src, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 10_000_000), 2048),
+    maxQueueSize: g(() => readInt(src, 'OTEL_BSP_MAX_QUEUE_SIZE', 20000, 1, 10_000_000), 20000),
     maxExportBatchSize: g(() => readInt(src, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000), 512),
   };
   if (batch.maxExportBatchSize > batch.maxQueueSize) {
@@ -95,9 +97,10 @@ export function readTelemetryConfig(src: ConfigSource): Loaded<TelemetryConfig> 
   const lengthVar = src.get('AGENTOPS_MAX_ATTRIBUTE_LENGTH') !== undefined ? 'AGENTOPS_MAX_ATTRIBUTE_LENGTH' : 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT';
   const maxAttributeLength = g(() => readInt(src, lengthVar, 16384, 16, 64 * 1024 * 1024), 16384);
   const shutdownTimeoutMillis = g(() => readInt(src, 'AGENTOPS_SHUTDOWN_TIMEOUT_MS', 5000, 0, 600_000), 5000);
+  const exportThread = g(() => readEnum(src, 'AGENTOPS_EXPORT_THREAD', ['worker', 'inline'] as const, 'worker'), 'worker');
 
   return {
-    config: { disabled, serviceName, resourceAttributes, logLevel, exporters, otlp, batch, captureContent, maxAttributeLength, shutdownTimeoutMillis },
+    config: { disabled, serviceName, resourceAttributes, logLevel, exporters, otlp, batch, captureContent, maxAttributeLength, shutdownTimeoutMillis, exportThread },
     errors,
   };
 }

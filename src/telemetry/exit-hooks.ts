@@ -1,28 +1,38 @@
 /**
  * Flushing at exit without changing how the process exits.
  *
- * - Natural end (`beforeExit`): flush asynchronously, bounded by the shutdown timeout.
+ * - Natural end (`beforeExit`): the event loop is empty, the app is done; block until the export
+ *   thread has delivered everything, bounded by the shutdown timeout (what is left is spooled).
+ *   Blocking here, rather than awaiting, is what bounds the exit: open sockets and retry timers
+ *   would otherwise postpone `beforeExit` and the exit itself.
  * - SIGTERM / SIGINT: a listener replaces Node's default "terminate", so when the app has no
- *   listener of its own we flush and then re-raise the signal with ours removed: the parent
+ *   listener of its own we drain and then re-raise the signal with ours removed: the parent
  *   sees the same death by signal (exit status 128 + n in a shell) as without us. When the app
- *   listens too, exiting is its decision, and the `exit` hook flushes when it comes.
+ *   listens too, exiting is its decision, and the `exit` hook drains when it comes.
  * - `exit` (after `process.exit()`, an uncaught exception or an unhandled rejection): only
- *   synchronous code runs, so what is still queued is handed off synchronously.
+ *   synchronous code runs; the same blocking drain hands everything over, with a shorter bound.
  */
 import { logger } from './logger';
 
 export interface ExitActions {
-  /** End what is still open (sessions) so that its spans are queued. Synchronous. */
+  /** End what is still open (sessions) so that its spans are handed over. Synchronous. */
   endOpen(reason: string): void;
-  flush(timeoutMillis: number): Promise<void>;
-  flushSync(): void;
+  /** Blocks until delivered or spooled, or `deadline` (epoch ms); `final` stops the export engine. */
+  drainSync(deadline: number, final: boolean): void;
+  /** Sends the self-metrics one last time (natural exit only: it needs the event loop). */
+  flushMetrics(): Promise<void>;
   timeoutMillis: number;
 }
+
+/** How long `exit` waits for delivery when nothing drained before it (process.exit(), a crash). */
+export const EXIT_DELIVERY_MS = 2000;
+/** The same after a `beforeExit` drain already ran: only spans made since then are left. */
+const EXIT_AFTER_DRAIN_MS = 500;
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 export function installExitHooks(actions: ExitActions): () => void {
-  let flushedAtBeforeExit = false;
+  let drained = false;
   let signalled = false;
 
   const safely = (what: string, fn: () => void): void => {
@@ -33,37 +43,27 @@ export function installExitHooks(actions: ExitActions): () => void {
     }
   };
 
-  const boundedFlush = (): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, actions.timeoutMillis);
-    });
-    return Promise.race([actions.flush(actions.timeoutMillis).catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
-  };
-
   const onBeforeExit = (): void => {
-    if (flushedAtBeforeExit || signalled) return;
-    flushedAtBeforeExit = true;
+    if (drained || signalled) return;
+    drained = true;
     safely('beforeExit', () => actions.endOpen('process exit'));
-    // What the bounded flush leaves behind is handed off synchronously by the `exit` hook.
-    void boundedFlush();
+    safely('beforeExit', () => actions.drainSync(Date.now() + actions.timeoutMillis, false));
+    // Keeps the loop alive for one more request at most; bounded like the rest.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(actions.timeoutMillis, 2000))));
+    void Promise.race([actions.flushMetrics().catch(() => undefined), bound]).finally(() => clearTimeout(timer));
   };
 
   const onSignal = (signal: (typeof SIGNALS)[number]): void => {
     if (process.listenerCount(signal) > 1) {
-      // The app handles this signal and decides when to exit. No flush is started here: an
-      // app that calls process.exit() right after would cut it short mid-request, leaving spans
-      // that may or may not have arrived. The batch processors keep exporting as usual, and the
-      // `exit` hook hands off what is left, exactly once.
+      // The app handles this signal and decides when to exit; the `exit` hook drains then.
       return;
     }
     if (signalled) return reraise(signal);
     signalled = true;
     safely(signal, () => actions.endOpen(`received ${signal}`));
-    void boundedFlush().then(() => {
-      safely(signal, () => actions.flushSync());
-      reraise(signal);
-    });
+    safely(signal, () => actions.drainSync(Date.now() + actions.timeoutMillis, true));
+    reraise(signal);
   };
 
   const reraise = (signal: NodeJS.Signals): void => {
@@ -73,7 +73,8 @@ export function installExitHooks(actions: ExitActions): () => void {
 
   const onExit = (): void => {
     safely('exit', () => actions.endOpen('process exit'));
-    safely('exit', () => actions.flushSync());
+    const bound = drained ? EXIT_AFTER_DRAIN_MS : Math.min(actions.timeoutMillis, EXIT_DELIVERY_MS);
+    safely('exit', () => actions.drainSync(Date.now() + bound, true));
   };
 
   const handlers = SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);

@@ -64,7 +64,7 @@ export function parseLogLevel(value: string | undefined): LogLevel | undefined {
 export class JsonLogger implements Logger {
   level: LogLevel;
   private readonly intervalMs: number;
-  private readonly write: (line: string) => void;
+  private write: (line: string) => void;
   private readonly now: () => number;
   private readonly windows = new Map<string, Window>();
 
@@ -86,6 +86,11 @@ export class JsonLogger implements Logger {
   }
   error(msg: string, fields?: LogFields): void {
     this.emit('error', msg, fields);
+  }
+
+  /** Where lines go from now on (the export thread writes to fd 2 itself). */
+  setWriter(write: (line: string) => void): void {
+    this.write = write;
   }
 
   limited(level: LogLevel, key: string, msg: string, fields?: LogFields): void {

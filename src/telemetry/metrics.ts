@@ -44,13 +44,13 @@ export function readMetricsConfig(src: ConfigSource, otlp: OtlpConfig | undefine
   };
 }
 
-export interface QueueDepthSource {
-  name: string;
-  queueDepth(): number;
+/** What the export engine reports of itself, read at each collection. */
+export interface EngineHealthSource {
+  (): { pending: number; handedOff: number; consumed: number; backpressureMs: number; workerUtilization?: number; workerFailures: number; mode: string };
 }
 
 /** Starts the meter provider and the instruments; returns undefined when metrics are off. */
-export function startSelfMetrics(cfg: MetricsConfig, resource: Resource, queues: QueueDepthSource[]): MeterProvider | undefined {
+export function startSelfMetrics(cfg: MetricsConfig, resource: Resource, health: EngineHealthSource): MeterProvider | undefined {
   if (cfg.exporter !== 'otlp') return undefined;
   const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   const exporterModule = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
@@ -70,7 +70,7 @@ export function startSelfMetrics(cfg: MetricsConfig, resource: Resource, queues:
     .addCallback((r) => {
       for (const [type, n] of Object.entries(stats.spansCreated)) r.observe(n, { 'agentops.event.type': type });
     });
-  const counter = (name: string, description: string, field: 'exported' | 'failedAttempts' | 'retried' | 'spooled' | 'deadLettered' | 'accepted') =>
+  const counter = (name: string, description: string, field: 'exported' | 'failedAttempts' | 'retried' | 'spooled' | 'deadLettered' | 'accepted' | 'replayed') =>
     meter.createObservableCounter(name, { description }).addCallback(observeEach((exporter, r) => r.observe(stats.exporter(exporter)[field], { exporter })));
   counter('agentops_otel.spans.accepted', 'Spans handed to an exporter', 'accepted');
   counter('agentops_otel.spans.exported', 'Spans confirmed stored or delivered', 'exported');
@@ -83,9 +83,18 @@ export function startSelfMetrics(cfg: MetricsConfig, resource: Resource, queues:
       for (const [reason, n] of Object.entries(stats.exporter(exporter).dropped)) r.observe(n, { exporter, reason });
     }),
   );
-  meter.createObservableGauge('agentops_otel.queue.depth', { description: 'Spans waiting in a batch processor queue' }).addCallback((r) => {
-    for (const q of queues) r.observe(q.queueDepth(), { exporter: q.name });
+  counter('agentops_otel.spans.replayed', 'Spans delivered from the on-disk spool', 'replayed');
+  meter.createObservableGauge('agentops_otel.queue.depth', { description: 'Spans held in memory by an exporter' }).addCallback(observeEach((exporter, r) => r.observe(stats.exporter(exporter).queued, { exporter })));
+  meter.createObservableGauge('agentops_otel.handoff.depth', { description: 'Spans on the app\'s thread or on their way to the export thread' }).addCallback((r) => {
+    const h = health();
+    r.observe(h.pending + ((h.handedOff - h.consumed) | 0), { mode: h.mode });
   });
+  meter.createObservableCounter('agentops_otel.handoff.wait', { description: 'Time the app\'s thread waited for a lagging export thread', unit: 'ms' }).addCallback((r) => r.observe(health().backpressureMs));
+  meter.createObservableGauge('agentops_otel.worker.utilization', { description: 'Busy fraction of the export thread\'s event loop since start' }).addCallback((r) => {
+    const u = health().workerUtilization;
+    if (u !== undefined) r.observe(u);
+  });
+  meter.createObservableCounter('agentops_otel.worker.failures', { description: 'Export threads that failed (exporting then moved to the app\'s thread)' }).addCallback((r) => r.observe(health().workerFailures));
   const latency: Histogram<Attributes> = meter.createHistogram('agentops_otel.export.duration', { description: 'Export latency', unit: 'ms' });
   stats.onLatency = (exporter, ms) => latency.record(ms, { exporter });
   return provider;

@@ -14,6 +14,11 @@ export function registerSecret(value: string | undefined): void {
   if (value !== undefined && value.length >= 4) secrets.add(value);
 }
 
+/** The registered values, to register them again in another thread. */
+export function registeredSecrets(): string[] {
+  return [...secrets];
+}
+
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]*)@/gi;
 const KEYWORD_PASSWORD = /(password=)([^\s&]+)/gi;
 

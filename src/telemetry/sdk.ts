@@ -1,13 +1,13 @@
 /**
  * Builds the tracing pipeline the preload installs: the Resource, a NodeTracerProvider with the
- * session-aware id generator and AsyncLocalStorage context, one metered BatchSpanProcessor per
- * exporter (Jaeger over OTLP/HTTP, PostgreSQL), the instrumentations, and the exit hooks.
+ * session-aware id generator and AsyncLocalStorage context, the hand-off span processor that
+ * passes every ended span to the export engine (a worker thread running the Jaeger and
+ * PostgreSQL destinations), the instrumentations, and the exit hooks.
  */
 import { diag, DiagLogLevel, trace, ProxyTracerProvider, type DiagLogger } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,9 +15,11 @@ import { AgentOpsInstrumentation, INSTRUMENTATIONS } from '../../instrumentation
 import { ConfigError } from '../config/errors';
 import { readInstrumentationConfig } from '../config/instrumentation-config';
 import { ConfigSource } from '../config/source';
-import { readTelemetryConfig, type ExporterName, type TelemetryConfig } from '../config/telemetry-config';
-import { createOtlpExporter } from '../exporters/otlp';
-import { sendOtlpSync } from '../exporters/otlp-sync';
+import { readTelemetryConfig, type TelemetryConfig } from '../config/telemetry-config';
+import type { DestinationsConfig } from '../engine/core';
+import { readDestinationsConfig } from '../engine/destinations-config';
+import { HandoffSpanProcessor } from '../engine/handoff';
+import { spawnReplayHelper } from '../engine/replay-helper';
 import { startAutoSession } from './auto-session';
 import { registerEsmHook } from './esm-hook';
 import { isLoaderHooksThread } from './loader-thread';
@@ -25,30 +27,26 @@ import { installExitHooks } from './exit-hooks';
 import { readMetricsConfig, startSelfMetrics, type MetricsConfig } from './metrics';
 import { sessionIdGenerator } from './id-generator';
 import { logger } from './logger';
-import { MeteredBatchSpanProcessor } from './metered-batch-processor';
-import { MeteredSpanExporter } from './metered-exporter';
 import { stats } from './stats';
-
-export interface ExportPipeline {
-  name: ExporterName;
-  processor: MeteredBatchSpanProcessor;
-  /** The exporter itself: BatchSpanProcessor.forceFlush() does not flush what an exporter holds. */
-  exporter: SpanExporter;
-  /** Delivers (or spools) spans synchronously; for the exit hook, when nothing async can finish. */
-  handOffSync(spans: ReadableSpan[]): void;
-}
 
 export interface TelemetryHandle {
   config: TelemetryConfig;
   source: ConfigSource;
   configErrors: ConfigError[];
   provider: NodeTracerProvider;
-  pipelines: ExportPipeline[];
+  destinations: DestinationsConfig;
+  processor: HandoffSpanProcessor;
   instrumentations: Instrumentation[];
   endOpenSessions(reason: string): void;
+  /** Delivers what was recorded so far (waits at most AGENTOPS_SHUTDOWN_TIMEOUT_MS). */
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
-  flushSync(): void;
+  /**
+   * Blocks until every span is delivered or spooled, or `deadline` passes. `final` stops the
+   * export engine, starts the replay helper when something is left in a spool, and logs the
+   * shutdown summary.
+   */
+  drainSync(deadline: number, final: boolean): void;
 }
 
 export interface StartOptions {
@@ -84,11 +82,7 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   }
   installDiagnostics();
 
-  const pipelines: ExportPipeline[] = [];
-  for (const name of config.exporters) {
-    const pipeline = buildPipeline(name, config, source, errors);
-    if (pipeline !== undefined) pipelines.push(pipeline);
-  }
+  const destinations = readDestinationsConfig(config, source, errors);
   const selection = readInstrumentationConfig(source, INSTRUMENTATIONS.map((e) => e.name));
   errors.push(...selection.errors);
   let metricsConfig: MetricsConfig | undefined;
@@ -101,11 +95,12 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   for (const err of errors) logger.error(`invalid configuration: ${err.message}`, { variable: err.variable });
 
   const resource = buildResource(config);
-  const meterProvider = metricsConfig === undefined ? undefined : startSelfMetrics(metricsConfig, resource, pipelines.map((p) => ({ name: p.name, queueDepth: () => p.processor.queueDepth() })));
+  const processor = new HandoffSpanProcessor({ destinations, thread: config.exportThread, timeoutMillis: config.shutdownTimeoutMillis });
+  const meterProvider = metricsConfig === undefined ? undefined : startSelfMetrics(metricsConfig, resource, () => processor.health());
   const provider = new NodeTracerProvider({
     resource,
     idGenerator: sessionIdGenerator,
-    spanProcessors: pipelines.map((p) => p.processor),
+    spanProcessors: [processor],
   });
   registerProvider(provider);
 
@@ -129,26 +124,18 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
     }
   };
 
-  let summaryLogged = false;
+  let stopped = false;
   const handle: TelemetryHandle = {
     config,
     source,
     configErrors: errors,
     provider,
-    pipelines,
+    destinations,
+    processor,
     instrumentations,
     endOpenSessions,
     forceFlush: async () => {
-      // Each pipeline on its own: provider.forceFlush() rejects as soon as one processor's last
-      // export failed (Jaeger answering 503), and waits for a hanging one, which left PostgreSQL's
-      // exporter unflushed at exit (its rows spooled instead of stored). Failures are already
-      // counted and logged by the exporters.
-      await Promise.all(
-        pipelines.map(async (p) => {
-          await p.processor.forceFlush().catch(() => undefined);
-          await p.exporter.forceFlush?.().catch(() => undefined);
-        }),
-      );
+      await processor.forceFlush();
       // After the spans, so the exported counters it reports are final.
       await meterProvider?.forceFlush();
     },
@@ -156,78 +143,22 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
       await provider.shutdown();
       await meterProvider?.shutdown();
     },
-    flushSync: () => {
-      for (const p of pipelines) {
-        const spans = p.processor.takeQueued();
-        try {
-          p.handOffSync(spans);
-        } catch (err) {
-          stats.drop(p.name, 'exit_handoff_failed', spans.length);
-          logger.limited('error', `handoff:${p.name}`, `could not hand off ${spans.length} spans at exit`, { exporter: p.name, error: err });
-        }
-      }
-      if (!summaryLogged) {
-        summaryLogged = true;
-        logger.info('shutdown summary', stats.snapshot());
-      }
+    drainSync: (deadline, final) => {
+      if (stopped) return;
+      const report = processor.drainSync(deadline, final);
+      if (!final) return;
+      stopped = true;
+      const helper = report.spoolHasWork && spawnReplayHelper(destinations);
+      logger.info('shutdown summary', { ...stats.snapshot(), engine: processor.health(), replayHelper: helper });
     },
   };
   slot[GLOBAL_KEY] = handle;
 
   if (options.exitHooks !== false) {
-    installExitHooks({ endOpen: endOpenSessions, flush: handle.forceFlush, flushSync: handle.flushSync, timeoutMillis: config.shutdownTimeoutMillis });
+    installExitHooks({ endOpen: endOpenSessions, drainSync: handle.drainSync, flushMetrics: () => meterProvider?.forceFlush() ?? Promise.resolve(), timeoutMillis: config.shutdownTimeoutMillis });
   }
-  logger.debug('agentops-otel started', { serviceName: config.serviceName, exporters: pipelines.map((p) => p.name) });
+  logger.debug('agentops-otel started', { serviceName: config.serviceName, exporters: Object.keys(destinations), exportThread: processor.mode });
   return handle;
-}
-
-function buildPipeline(name: ExporterName, config: TelemetryConfig, source: ConfigSource, errors: ConfigError[]): ExportPipeline | undefined {
-  if (name === 'jaeger') {
-    const otlp = config.otlp;
-    if (otlp === undefined) return undefined; // its ConfigError is already in `errors`
-    const exporter = new MeteredSpanExporter(createOtlpExporter(otlp), 'jaeger');
-    return {
-      name,
-      exporter,
-      processor: new MeteredBatchSpanProcessor(exporter, 'jaeger', config.batch),
-      handOffSync: (queued) => {
-        const spans = [...exporter.takeInFlight(), ...queued];
-        if (spans.length === 0) return;
-        const counters = stats.exporter('jaeger');
-        counters.accepted += queued.length;
-        const result = sendOtlpSync(otlp, spans, Math.min(config.shutdownTimeoutMillis, 3000));
-        if (result.ok) counters.exported += spans.length;
-        else {
-          stats.drop('jaeger', 'exit_send_failed', spans.length);
-          logger.warn(`jaeger: ${spans.length} spans could not be sent at exit`, { error: result.error });
-        }
-      },
-    };
-  }
-  return buildPostgresPipeline(config, source, errors);
-}
-
-/** Loaded lazily: an app that turns PostgreSQL off never loads `pg`. */
-function buildPostgresPipeline(config: TelemetryConfig, source: ConfigSource, errors: ConfigError[]): ExportPipeline | undefined {
-  const pg = require('../exporters/postgres') as typeof import('../exporters/postgres');
-  let pgConfig: ReturnType<typeof pg.readPostgresConfig>;
-  try {
-    pgConfig = pg.readPostgresConfig(source);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      errors.push(err);
-      return undefined;
-    }
-    throw err;
-  }
-  // The exporter keeps its own buffer, retries and spool, and counts its own spans.
-  const exporter = new pg.PostgresSpanExporter(pgConfig);
-  return {
-    name: 'postgres',
-    exporter,
-    processor: new MeteredBatchSpanProcessor(exporter, 'postgres', config.batch),
-    handOffSync: (spans) => void exporter.spoolSync(spans),
-  };
 }
 
 /**

@@ -14,6 +14,10 @@ export interface ExporterCounters {
   retried: number;
   /** Spans written to the on-disk spool. */
   spooled: number;
+  /** Spans delivered from the spool (by this process; they count in `exported` too). */
+  replayed: number;
+  /** Spans held in memory by the exporter right now (a gauge, not a counter). */
+  queued: number;
   /** Spans stored in the dead-letter table because the database rejected their data. */
   deadLettered: number;
   /** Spans given up on, by reason. */
@@ -32,6 +36,8 @@ function emptyCounters(): ExporterCounters {
     failedAttempts: 0,
     retried: 0,
     spooled: 0,
+    replayed: 0,
+    queued: 0,
     deadLettered: 0,
     dropped: {},
     latency: { count: 0, sumMs: 0, maxMs: 0, buckets: new Array(LATENCY_BOUNDS_MS.length + 1).fill(0) },

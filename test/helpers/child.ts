@@ -3,6 +3,8 @@
  * printed and how it ended. Integration tests check telemetry from the outside, the way users run it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -32,6 +34,13 @@ export interface RunOptions {
   input?: string | 'keep-open';
 }
 
+const otlpSpoolDirs: string[] = [];
+
+/** Removes the OTLP spool directories the children of this run were given. */
+export function removeChildSpoolDirs(): void {
+  for (const d of otlpSpoolDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
 /** The environment a test child starts from: ours minus any telemetry settings of the machine. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -39,6 +48,10 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
     if (k.startsWith('OTEL_') || k.startsWith('AGENTOPS_') || k === 'NODE_OPTIONS') continue;
     env[k] = v;
   }
+  // Each child spools OTLP spans in a directory of its own: a replay helper left by one test
+  // must never replay into another test's receiver.
+  env.AGENTOPS_OTLP_SPOOL_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'agentops-otel-test-otlp-'));
+  otlpSpoolDirs.push(env.AGENTOPS_OTLP_SPOOL_DIR);
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -109,6 +109,9 @@ describe('hostile input', function () {
     AGENTOPS_AUTO_SESSION: 'sometimes',
     AGENTOPS_PRICE_TABLE: '{not json',
     AGENTOPS_SHUTDOWN_TIMEOUT_MS: '5s',
+    AGENTOPS_EXPORT_THREAD: 'fiber',
+    AGENTOPS_OTLP_BUFFER_MAX_BYTES: '64MB',
+    AGENTOPS_OTLP_SPOOL_MAX_BYTES: '-1',
     OTEL_SDK_DISABLED: 'perhaps',
     OTEL_RESOURCE_ATTRIBUTES: 'novalue',
     OTEL_LOG_LEVEL: 'chatty',
@@ -149,7 +152,7 @@ describe('hostile input', function () {
     AGENTOPS_PG_SHUTDOWN_TIMEOUT_MS: 'x',
   };
   /** Any text is a valid value for these (names, hosts, paths). */
-  const FREE_TEXT = new Set(['AGENTOPS_SERVICE_NAME', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'AGENTOPS_PG_HOST', 'AGENTOPS_PG_USER', 'AGENTOPS_PG_PASSWORD', 'AGENTOPS_PG_DATABASE', 'AGENTOPS_PG_SPOOL_DIR']);
+  const FREE_TEXT = new Set(['AGENTOPS_SERVICE_NAME', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'AGENTOPS_PG_HOST', 'AGENTOPS_PG_USER', 'AGENTOPS_PG_PASSWORD', 'AGENTOPS_PG_DATABASE', 'AGENTOPS_PG_SPOOL_DIR', 'AGENTOPS_OTLP_SPOOL_DIR']);
 
   it('classifies every documented variable (a new one needs a malformed case here)', () => {
     const unclassified = allVariables()

@@ -6,7 +6,8 @@ import * as sinon from 'sinon';
 import { logger } from '../../src/telemetry/logger';
 import { stats } from '../../src/telemetry/stats';
 import { PostgresSpanExporter, ReplayResult, spoolStatus } from '../../src/exporters/postgres';
-import { Spool } from '../../src/exporters/postgres/spool';
+import { Spool } from '../../src/exporters/spool';
+import { PG_SPOOL_HEADER } from '../../src/exporters/postgres/rows';
 import { RowEncoder, encodeCopyLine } from '../../src/exporters/postgres/rows';
 import { createTestDatabase, eventually, requireServerControl, sql, startServer, stopServer, testServer } from '../helpers/postgres';
 import { FAST_RETRY, bsp, makeTree, pgConfig, sleep, tick, tracing } from './postgres-support';
@@ -170,7 +171,7 @@ describe('postgres exporter: outages and the spool', function () {
     for (let i = 0; i < 100; i++) makeTree(c.tracer, 2); // 500 spans
     const enc = new RowEncoder();
     const lines = c.ended.map((s) => encodeCopyLine(enc.toRow(s)));
-    const spool = new Spool(cfg.spoolDir, cfg.spoolMaxBytes);
+    const spool = new Spool(cfg.spoolDir, cfg.spoolMaxBytes, PG_SPOOL_HEADER);
     for (let i = 0; i < 400; i += 50) assert.ok((await spool.write(lines.slice(i, i + 50))).ok);
     // The last 100 rows: a file a crashed replayer had claimed (its pid no longer exists).
     const w = await spool.write(lines.slice(400));

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { classifyError, classifySqlState } from '../../src/exporters/postgres/errors';
-import { backoffDelay } from '../../src/exporters/postgres/retry';
+import { backoffDelay } from '../../src/exporters/retry';
 
 const pgErr = (code: string) => Object.assign(new Error(`pg ${code}`), { code });
 

@@ -20,10 +20,10 @@ import { PostgresExporterConfig, describeTarget, poolConfig } from './config';
 import { classifyError, describeError, errorCode, isTlsError } from './errors';
 import { TableNames, tableNames } from './identifier';
 import { LineQueue } from './queue';
-import { backoffDelay, sleep } from './retry';
-import { RowEncoder, encodeCopyLine, lineCost, lineIds } from './rows';
+import { backoffDelay, sleep } from '../retry';
+import { PG_SPOOL_HEADER, RowEncoder, encodeCopyLine, lineCost, lineIds } from './rows';
 import { migrate, needsMigration } from './schema/migrate';
-import { ClaimedFile, Spool, SpoolStatus } from './spool';
+import { ClaimedFile, Spool, SpoolStatus } from '../spool';
 import { BatchWriter, WriteMethod, WriteResult } from './writer';
 
 export const EXPORTER_NAME = 'postgres';
@@ -114,7 +114,7 @@ export class PostgresSpanExporter implements SpanExporter {
     this.autoReplay = options.autoReplay ?? true;
     this.writer = new BatchWriter(this.names, options.method ?? 'copy');
     this.encoder = new RowEncoder({ maxStringLength: config.maxStringLength, maxDepth: 32, maxKeyLength: 1024, maxAttributesBytes: config.maxAttributesBytes });
-    this.spool = new Spool(config.spoolDir, config.spoolMaxBytes);
+    this.spool = new Spool(config.spoolDir, config.spoolMaxBytes, PG_SPOOL_HEADER);
     if (options.pool) {
       this.pool = options.pool;
       this.ownsPool = false;
@@ -209,6 +209,20 @@ export class PostgresSpanExporter implements SpanExporter {
 
   spoolStatus(): Promise<SpoolStatus> {
     return this.spool.status();
+  }
+
+  /** True when a connection can be had now (and the schema check passes). Never rejects. */
+  async probe(): Promise<boolean> {
+    let client: PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await this.ensureSchema(client);
+      client.release();
+      return true;
+    } catch (err) {
+      client?.release(err instanceof Error ? err : new Error(String(err)));
+      return false;
+    }
   }
 
   /** Replays the spool now, until it is empty or the database fails; resolves to the counts. */
@@ -590,6 +604,7 @@ export class PostgresSpanExporter implements SpanExporter {
             res.deadLettered += r.deadLettered;
             res.dropped += r.dropped;
             this.onWritten(chunk.length, r, performance.now() - t0);
+            this.counters.replayed += r.stored;
           } catch (err) {
             ok = false;
             const cls = classifyError(err);

@@ -5,7 +5,8 @@ import { Pool } from 'pg';
 import { PostgresExporterConfig, poolConfig } from './config';
 import { PostgresSpanExporter, ReplayResult } from './exporter';
 import { MigrationResult, migrate as migrateTable } from './schema/migrate';
-import { Spool, SpoolStatus } from './spool';
+import { Spool, SpoolStatus } from '../spool';
+import { PG_SPOOL_HEADER } from './rows';
 import type { Client, PoolClient } from 'pg';
 
 export { PostgresSpanExporter, EXPORTER_NAME } from './exporter';
@@ -18,7 +19,7 @@ export { renderSchemaSql, LATEST_VERSION, VIEWS_MARKER } from './schema/ddl';
 export { isValidTableName, TABLE_NAME_PATTERN } from './identifier';
 export { classifyError } from './errors';
 export type { ErrorClass } from './errors';
-export type { SpoolStatus } from './spool';
+export type { SpoolStatus } from '../spool';
 export type { WriteMethod } from './writer';
 
 /** Creates or upgrades the schema for `table` (idempotent, safe concurrently). */
@@ -35,7 +36,7 @@ export function createPool(config: PostgresExporterConfig, max = 1): Pool {
 
 /** What the spool holds now; reads the directory only, no database. */
 export function spoolStatus(config: PostgresExporterConfig): Promise<SpoolStatus> {
-  const s = new Spool(config.spoolDir, config.spoolMaxBytes);
+  const s = new Spool(config.spoolDir, config.spoolMaxBytes, PG_SPOOL_HEADER);
   return s.status().finally(() => s.close());
 }
 

@@ -185,3 +185,6 @@ export function lineIds(line: string): string {
   const b = line.indexOf('\t', a + 1);
   return `${line.slice(0, Math.min(a, 40))}/${line.slice(a + 1, Math.min(b, a + 41))}`;
 }
+
+/** First line of a PostgreSQL spool file: its rows are COPY lines of exactly these columns. */
+export const PG_SPOOL_HEADER = `#agentops-spool v1 ${COLUMNS.join(',')}\n`;

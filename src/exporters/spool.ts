@@ -8,15 +8,14 @@
  * first, the file stays, and the next process reclaims it (its owner is gone). Rows are written
  * idempotently, so replaying a file twice stores each row once.
  *
- * Files are named by creation time, so sorting by name replays the oldest first.
+ * Files are named by creation time, so sorting by name replays the oldest first. A file starts
+ * with its owner's header line (format and version): a file of another format is never replayed.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { COLUMNS } from './rows';
 
-export const SPOOL_HEADER = `#agentops-spool v1 ${COLUMNS.join(',')}\n`;
 const SUFFIX = '.spool';
 const CLAIM = '.claimed.';
 const TMP = '.tmp.';
@@ -71,6 +70,7 @@ export class Spool {
   constructor(
     readonly dir: string,
     readonly maxBytes: number,
+    readonly header: string,
   ) {
     liveInstances.add(this.instance);
   }
@@ -107,14 +107,14 @@ export class Spool {
   async write(lines: readonly string[]): Promise<{ ok: true; file: string } | { ok: false; reason: SpoolFailure; error?: unknown }> {
     if (!this.enabled) return { ok: false, reason: 'spool_disabled' };
     if (!(await this.init())) return { ok: false, reason: 'spool_write_failed', error: new Error(`cannot create spool directory ${this.dir}`) };
-    let bytes = Buffer.byteLength(SPOOL_HEADER);
+    let bytes = Buffer.byteLength(this.header);
     for (const l of lines) bytes += Buffer.byteLength(l);
     if (Date.now() - this.scannedAt > 2000) await this.rescan();
     if (this.usedBytes + bytes > this.maxBytes) return { ok: false, reason: 'spool_full' };
     const base = this.nextName();
     const tmp = path.join(this.dir, `${base}${TMP}${process.pid}.${this.instance}`);
     try {
-      await fsp.writeFile(tmp, SPOOL_HEADER + lines.join(''), { mode: 0o600, flag: 'wx' });
+      await fsp.writeFile(tmp, this.header + lines.join(''), { mode: 0o600, flag: 'wx' });
       await fsp.rename(tmp, path.join(this.dir, base));
       this.usedBytes += bytes;
       return { ok: true, file: base };
@@ -130,7 +130,7 @@ export class Spool {
    */
   writeSync(lines: readonly string[]): { ok: true; file: string } | { ok: false; reason: SpoolFailure; error?: unknown } {
     if (!this.enabled) return { ok: false, reason: 'spool_disabled' };
-    const body = SPOOL_HEADER + lines.join('');
+    const body = this.header + lines.join('');
     const bytes = Buffer.byteLength(body);
     const base = this.nextName();
     const tmp = path.join(this.dir, `${base}${TMP}${process.pid}.${this.instance}`);
@@ -215,8 +215,8 @@ export class Spool {
   /** The row lines of a claimed file; null when the file is not a spool file of this format. */
   async read(file: ClaimedFile): Promise<string[] | null> {
     const text = await fsp.readFile(file.path, 'utf8');
-    if (!text.startsWith(SPOOL_HEADER)) return null;
-    const body = text.slice(SPOOL_HEADER.length);
+    if (!text.startsWith(this.header)) return null;
+    const body = text.slice(this.header.length);
     const lines: string[] = [];
     let start = 0;
     for (;;) {

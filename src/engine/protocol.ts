@@ -1,0 +1,39 @@
+/**
+ * What the app's thread and the export worker say to each other. Spans and drain requests go
+ * down the worker's port; drain answers and counters come back on a second port that the app's
+ * thread can read synchronously (receiveMessageOnPort) while it blocks at exit. Progress that
+ * must be seen without any message, even while blocked, sits in a small shared Int32Array.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { DestinationsConfig, DrainReport, StatsReport } from './core';
+import type { WireDefinitions, WireSpan } from './wire';
+
+/** Indexes into the shared Int32Array. */
+export const SLOT = {
+  /** 0 while starting, 1 once the destinations are built, -1 if that failed. */
+  READY: 0,
+  /** Spans the worker has taken in, modulo 2^32. */
+  CONSUMED: 1,
+  /** Sequence number of the last drain the worker finished. */
+  DRAINED: 2,
+} as const;
+export const SLOT_COUNT = 4;
+
+/** Marks the worker's environment, so a preload loaded in it (NODE_OPTIONS) stays inert. */
+export const ENGINE_THREAD_MARK = '__AGENTOPS_OTEL_EXPORT_THREAD';
+
+export interface WorkerInit {
+  destinations: DestinationsConfig;
+  logLevel: string;
+  /** Values the worker's logger must mask (the redaction registry is per thread). */
+  secrets: string[];
+  shared: SharedArrayBuffer;
+  reports: MessagePort;
+  statsIntervalMs: number;
+}
+
+export type ToWorker =
+  | { type: 'spans'; spans: WireSpan[]; defs?: WireDefinitions }
+  | { type: 'drain'; seq: number; deadline: number; final: boolean };
+
+export type FromWorker = { type: 'stats'; stats: StatsReport } | { type: 'drained'; seq: number; report: DrainReport; stats: StatsReport };

@@ -1,0 +1,36 @@
+/** Entry point of the replay helper process (see replay-helper.ts). */
+import { ConfigSource } from '../config/source';
+import { readTelemetryConfig } from '../config/telemetry-config';
+import { logger } from '../telemetry/logger';
+import { EngineCore, createDestinations } from './core';
+import { readDestinationsConfig } from './destinations-config';
+import { HELPER_BUDGET_MS, REPLAY_HELPER_MARK, acquireLock, parentGone } from './replay-helper';
+
+async function main(): Promise<void> {
+  await parentGone(Number(process.env[REPLAY_HELPER_MARK]));
+  const source = new ConfigSource();
+  const { config, errors } = readTelemetryConfig(source);
+  logger.level = config.logLevel;
+  const destinations = readDestinationsConfig(config, source, errors);
+  const deadline = Date.now() + HELPER_BUDGET_MS;
+  for (;;) {
+    const release = acquireLock(destinations);
+    if (release === undefined) return;
+    try {
+      const core = new EngineCore(createDestinations(destinations, { autoReplay: false }));
+      await Promise.all(core.destinations.map((d) => d.replayUntil(deadline)));
+      await core.drain(Date.now() + 2000, true);
+    } finally {
+      release();
+    }
+    // Spools written while the lock was held were left to us by helpers that saw it taken.
+    const core = new EngineCore(createDestinations(destinations, { autoReplay: false }));
+    const more = await core.spoolHasWork();
+    await core.drain(Date.now(), true);
+    if (!more || Date.now() >= deadline) return;
+  }
+}
+
+main()
+  .catch((err: unknown) => logger.error('replay helper failed', { error: err }))
+  .finally(() => process.exit(0));

@@ -1,0 +1,67 @@
+/**
+ * Entry point of the export worker thread: encoding, batching, sending, retrying, spooling and
+ * replaying all happen here, on the worker's own event loop, never on the app's.
+ */
+import * as fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { parseLogLevel, logger } from '../telemetry/logger';
+import { registerSecret } from '../telemetry/redact';
+import { stats } from '../telemetry/stats';
+import { EngineCore, createDestinations, type StatsReport } from './core';
+import { SLOT, type FromWorker, type ToWorker, type WorkerInit } from './protocol';
+
+const init = workerData as WorkerInit;
+const shared = new Int32Array(init.shared);
+// stderr of a worker is relayed through the app's thread, which may be blocked or gone by the
+// time a line is written; fd 2 is the same file for every thread, and this write is immediate.
+logger.setWriter((line) => fs.writeSync(2, line));
+logger.level = parseLogLevel(init.logLevel) ?? 'info';
+for (const s of init.secrets) registerSecret(s);
+
+let core: EngineCore;
+try {
+  // Fault injection for the fallback test: an export thread that cannot start.
+  if (process.env.__AGENTOPS_OTEL_TEST_WORKER_FAILURE === 'start') throw new Error('export thread start-up failure injected by __AGENTOPS_OTEL_TEST_WORKER_FAILURE');
+  core = new EngineCore(createDestinations(init.destinations));
+  Atomics.store(shared, SLOT.READY, 1);
+} catch (err) {
+  logger.error('the export thread could not start its exporters', { error: err });
+  Atomics.store(shared, SLOT.READY, -1);
+  Atomics.notify(shared, SLOT.READY);
+  throw err;
+}
+Atomics.notify(shared, SLOT.READY);
+
+const MAX_LATENCY_SAMPLES = 2000;
+let latencies: Array<[string, number]> = [];
+stats.onLatency = (exporter, ms) => {
+  if (latencies.length < MAX_LATENCY_SAMPLES) latencies.push([exporter, ms]);
+};
+const statsReport = (): StatsReport => {
+  const taken = latencies;
+  latencies = [];
+  return { exporters: core.counters(), latencies: taken };
+};
+const report = (m: FromWorker): void => init.reports.postMessage(m);
+
+parentPort!.on('message', (m: ToWorker) => {
+  if (m.type === 'spans') {
+    try {
+      core.intake(m.spans, m.defs);
+    } finally {
+      Atomics.add(shared, SLOT.CONSUMED, m.spans.length);
+      Atomics.notify(shared, SLOT.CONSUMED);
+    }
+    return;
+  }
+  void core
+    .drain(m.deadline, m.final)
+    .catch(() => ({ spoolHasWork: true }))
+    .then((r) => {
+      report({ type: 'drained', seq: m.seq, report: r, stats: statsReport() });
+      Atomics.store(shared, SLOT.DRAINED, m.seq);
+      Atomics.notify(shared, SLOT.DRAINED);
+    });
+});
+
+setInterval(() => report({ type: 'stats', stats: statsReport() }), init.statsIntervalMs).unref();
