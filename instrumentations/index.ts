@@ -7,6 +7,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { AgentOpsInstrumentation } from './agentops/instrumentation';
 import { AnthropicInstrumentation } from './anthropic/instrumentation';
 import type { PriceTable } from './genai/prices';
+import { GoogleGenAIInstrumentation } from './google-genai/instrumentation';
 import { OpenAIInstrumentation } from './openai/instrumentation';
 import { OpenAIAgentsInstrumentation } from './openai-agents/instrumentation';
 
@@ -30,6 +31,7 @@ export const INSTRUMENTATIONS: InstrumentationEntry[] = [
   { name: 'openai', create: (o) => new OpenAIInstrumentation(o), esmModules: ['openai'] },
   { name: 'anthropic', create: (o) => new AnthropicInstrumentation(o), esmModules: ['@anthropic-ai/sdk'] },
   { name: 'openai-agents', create: (o) => new OpenAIAgentsInstrumentation(o), esmModules: ['@openai/agents-core'] },
+  { name: 'google-genai', create: (o) => new GoogleGenAIInstrumentation(o), esmModules: ['@google/genai'] },
 ];
 
-export { AgentOpsInstrumentation, AnthropicInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };
+export { AgentOpsInstrumentation, AnthropicInstrumentation, GoogleGenAIInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };

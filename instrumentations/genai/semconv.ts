@@ -20,6 +20,9 @@ export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
 export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = 'gen_ai.usage.cache_creation.input_tokens';
+export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
+export const ATTR_GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream';
+export const ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = 'gen_ai.response.time_to_first_chunk';
 export const ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count';
 export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
 export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
@@ -38,8 +41,13 @@ export const ATTR_USAGE_COST = 'agentops.usage.cost_usd';
 
 export const OPERATION_CHAT = 'chat';
 export const OPERATION_EMBEDDINGS = 'embeddings';
+export const OPERATION_GENERATE_CONTENT = 'generate_content';
 export const OPERATION_INVOKE_AGENT = 'invoke_agent';
 export const OPERATION_EXECUTE_TOOL = 'execute_tool';
 
 export const PROVIDER_OPENAI = 'openai';
 export const PROVIDER_ANTHROPIC = 'anthropic';
+/** generativelanguage.googleapis.com (the Gemini Developer API, AI Studio). */
+export const PROVIDER_GCP_GEMINI = 'gcp.gemini';
+/** aiplatform.googleapis.com (Vertex AI). */
+export const PROVIDER_GCP_VERTEX_AI = 'gcp.vertex_ai';

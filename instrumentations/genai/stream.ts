@@ -203,3 +203,42 @@ function safe(what: string, fn: () => void): void {
     logger.limited('warn', `llm-stream-${what}`, `tracing an LLM response (${what}) failed; the app is unaffected`, { error: err });
   }
 }
+
+type IteratorMethod = 'next' | 'return' | 'throw';
+const ITERATOR_METHODS: IteratorMethod[] = ['next', 'return', 'throw'];
+
+/**
+ * Watches an async iterator an SDK returned (an async generator, as @google/genai's streams are)
+ * in place, for SDKs whose streams are not Stainless `Stream`s: its `next` / `return` / `throw`
+ * are replaced on the object itself by ones that call the originals, so the caller keeps the very
+ * object and gets the same chunks and errors. A method the iterator lacks is not added, since
+ * `for await` calls `return` only when there is one.
+ */
+export function observeAsyncIterator<C>(value: unknown, hooks: StreamHooks<C>): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const target = value as Record<IteratorMethod | typeof Symbol.asyncIterator, unknown>;
+  if (typeof target.next !== 'function' || typeof target[Symbol.asyncIterator] !== 'function') return false;
+  const originals: Partial<Record<IteratorMethod, AnyFn>> = {};
+  for (const k of ITERATOR_METHODS) if (typeof target[k] === 'function') originals[k] = target[k] as AnyFn;
+  let ended = false;
+  const token = {};
+  // Holds neither `value` nor the originals: the finalizer must not keep the iterator alive.
+  const end = (how: StreamEnd, err?: unknown): void => {
+    if (ended) return;
+    ended = true;
+    unread.unregister(token);
+    safe('stream-end', () => hooks.onEnd(how, err));
+  };
+  unread.register(value, () => end('abandoned'), token);
+  const inner: AsyncIterator<C> = {
+    next: (...args: [] | [undefined]) => (originals.next as AnyFn).apply(value, args) as Promise<IteratorResult<C>>,
+    return: originals.return && ((v?: unknown) => (originals.return as AnyFn).call(value, v) as Promise<IteratorResult<C>>),
+    throw: originals.throw && ((e?: unknown) => (originals.throw as AnyFn).call(value, e) as Promise<IteratorResult<C>>),
+  };
+  const wrapped = wrapIterator(inner, hooks, end);
+  for (const k of Object.keys(originals) as IteratorMethod[]) {
+    const desc = Object.getOwnPropertyDescriptor(value, k);
+    Object.defineProperty(value, k, { value: wrapped[k], writable: true, configurable: true, enumerable: desc?.enumerable ?? false });
+  }
+  return true;
+}

@@ -2,6 +2,7 @@
  * Loopback LLM provider for tests and benchmarks: answers the OpenAI (`/v1/chat/completions`,
  * `/v1/responses`, `/v1/embeddings`) and Anthropic (`/v1/messages`) endpoints with the providers'
  * real response shapes, plain JSON or server-sent events, on 127.0.0.1 (ephemeral port). No network.
+ * Gemini / Vertex AI paths (@google/genai) are answered by gemini-wire.ts.
  *
  * Scripting, from the request itself so a child process needs no back channel:
  * - a model name containing `error-429` answers 429 (with `retry-after` and rate-limit headers),
@@ -12,6 +13,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { geminiRoute } from './gemini-wire';
 
 export interface LlmRequestRecord {
   path: string;
@@ -26,6 +28,8 @@ export interface LlmServer {
   openaiBaseURL: string;
   /** Anthropic SDK `baseURL`. */
   anthropicBaseURL: string;
+  /** @google/genai `httpOptions.baseUrl`. */
+  geminiBaseURL: string;
   port: number;
   requests: LlmRequestRecord[];
   close(): Promise<void>;
@@ -236,6 +240,7 @@ export async function startLlmServer(): Promise<LlmServer> {
       const chunks = Math.max(1, Number(req.headers['x-test-chunks'] ?? 4) || 4);
       const model = String(body.model ?? '');
       const anthropic = path === '/v1/messages';
+      if (geminiRoute(path, body, req.headers, res)) return;
       if (scriptedError(res, model, anthropic)) return;
       if (path === '/v1/chat/completions') chat(res, body, chunks);
       else if (path === '/v1/responses') responses(res, body, chunks);
@@ -252,6 +257,7 @@ export async function startLlmServer(): Promise<LlmServer> {
     url,
     openaiBaseURL: `${url}/v1`,
     anthropicBaseURL: url,
+    geminiBaseURL: url,
     port,
     requests,
     close: () =>
