@@ -6,6 +6,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { AgentOpsInstrumentation } from './agentops/instrumentation';
 import { AnthropicInstrumentation } from './anthropic/instrumentation';
+import { BedrockInstrumentation } from './bedrock/instrumentation';
 import type { PriceTable } from './genai/prices';
 import { OpenAIInstrumentation } from './openai/instrumentation';
 import { OpenAIAgentsInstrumentation } from './openai-agents/instrumentation';
@@ -30,6 +31,8 @@ export const INSTRUMENTATIONS: InstrumentationEntry[] = [
   { name: 'openai', create: (o) => new OpenAIInstrumentation(o), esmModules: ['openai'] },
   { name: 'anthropic', create: (o) => new AnthropicInstrumentation(o), esmModules: ['@anthropic-ai/sdk'] },
   { name: 'openai-agents', create: (o) => new OpenAIAgentsInstrumentation(o), esmModules: ['@openai/agents-core'] },
+  { name: 'aws-bedrock', create: (o) => new BedrockInstrumentation(o), esmModules: ['@aws-sdk/client-bedrock-runtime'] },
 ];
 
 export { AgentOpsInstrumentation, AnthropicInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };
+export { BedrockInstrumentation };

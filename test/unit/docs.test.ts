@@ -21,7 +21,7 @@ describe('docs: the README configuration table', () => {
     const src = new ConfigSource({}, {});
     const { config } = readTelemetryConfig(src);
     readPostgresConfig(src);
-    readInstrumentationConfig(src, ['agentops', 'openai', 'anthropic', 'openai-agents']);
+    readInstrumentationConfig(src, ['agentops', 'openai', 'anthropic', 'openai-agents', 'aws-bedrock']);
     readMetricsConfig(src, config.otlp);
     readAutoSessionMode(src);
     const table = renderVariablesTable();
