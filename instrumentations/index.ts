@@ -6,6 +6,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { AgentOpsInstrumentation } from './agentops/instrumentation';
 import { AnthropicInstrumentation } from './anthropic/instrumentation';
+import { BedrockInstrumentation } from './bedrock/instrumentation';
 import type { PriceTable } from './genai/prices';
 import { GoogleGenAIInstrumentation } from './google-genai/instrumentation';
 import { OpenAIInstrumentation } from './openai/instrumentation';
@@ -32,6 +33,7 @@ export const INSTRUMENTATIONS: InstrumentationEntry[] = [
   { name: 'anthropic', create: (o) => new AnthropicInstrumentation(o), esmModules: ['@anthropic-ai/sdk'] },
   { name: 'openai-agents', create: (o) => new OpenAIAgentsInstrumentation(o), esmModules: ['@openai/agents-core'] },
   { name: 'google-genai', create: (o) => new GoogleGenAIInstrumentation(o), esmModules: ['@google/genai'] },
+  { name: 'aws-bedrock', create: (o) => new BedrockInstrumentation(o), esmModules: ['@aws-sdk/client-bedrock-runtime'] },
 ];
 
-export { AgentOpsInstrumentation, AnthropicInstrumentation, GoogleGenAIInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };
+export { AgentOpsInstrumentation, AnthropicInstrumentation, BedrockInstrumentation, GoogleGenAIInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };

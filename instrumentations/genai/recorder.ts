@@ -58,7 +58,7 @@ export interface RecorderDeps {
 /** The handle an instrumentation ends a call with. Both methods are idempotent and never throw. */
 export interface LlmCall {
   end(outcome: LlmOutcome, extra?: AttributeMap): void;
-  fail(err: unknown): void;
+  fail(err: unknown, extra?: AttributeMap): void;
   readonly ended: boolean;
 }
 
@@ -150,7 +150,10 @@ function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome
   const u = outcome.usage;
   event.promptTokens = u.inputTokens;
   event.completionTokens = u.outputTokens;
-  event.cost = costUsd(o.prices, outcome.responseModel ?? req.requestModel, u) ?? costUsd(o.prices, req.requestModel, u);
+  event.cost =
+    req.priceModels !== undefined
+      ? req.priceModels.reduce<number | undefined>((cost, model) => cost ?? costUsd(o.prices, model, u), undefined)
+      : (costUsd(o.prices, outcome.responseModel ?? req.requestModel, u) ?? costUsd(o.prices, req.requestModel, u));
   if (o.captureContent && outcome.completion !== undefined) event.completion = outcome.completion;
   event.attributes = {
     ...event.attributes,
@@ -165,8 +168,8 @@ function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome
   event.endTimeNs = nowNs();
 }
 
-function applyError(event: LLMEvent, err: unknown): void {
-  event.attributes = { ...event.attributes, ...errorAttributes(err) };
+function applyError(event: LLMEvent, err: unknown, extra?: AttributeMap): void {
+  event.attributes = { ...event.attributes, ...extra, ...errorAttributes(err) };
   event.endTimeNs = nowNs();
 }
 
@@ -176,7 +179,8 @@ export function errorAttributes(err: unknown): AttributeMap {
   const ctor = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name;
   const name = typeof ctor === 'string' && ctor !== '' && ctor !== 'Error' && ctor !== 'Object' ? ctor : (err as { name?: unknown } | null)?.name;
   attrs[S.ATTR_ERROR_TYPE] = typeof name === 'string' && name !== '' && name !== 'Error' ? name : '_OTHER';
-  const status = (err as { status?: unknown } | null)?.status;
+  // The AWS SDK keeps it in `$metadata`.
+  const status = (err as { status?: unknown } | null)?.status ?? (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
   if (typeof status === 'number' && Number.isInteger(status)) attrs[S.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
   return attrs;
 }
@@ -193,8 +197,8 @@ function startInSession(req: LlmRequest, o: GenAiOptions, parent: ParentInfo, se
       guard('end', () => applyOutcome(event, req, o, outcome, extra));
       settle(false);
     },
-    (err) => {
-      guard('fail', () => applyError(event, err));
+    (err, extra) => {
+      guard('fail', () => applyError(event, err, extra));
       settle(true, err);
     },
   );
@@ -240,9 +244,9 @@ function startStandalone(deps: RecorderDeps, req: LlmRequest, o: GenAiOptions, p
       });
       span.end();
     },
-    (err) => {
+    (err, extra) => {
       guard('fail', () => {
-        applyError(event, err);
+        applyError(event, err, extra);
         span.setAttributes(AU.eventEndAttributes(event, mapping, {}));
         const message = err instanceof Error ? err.message : undefined;
         span.setStatus({ code: SpanStatusCode.ERROR, message: o.captureContent ? message : undefined });
@@ -255,7 +259,7 @@ function startStandalone(deps: RecorderDeps, req: LlmRequest, o: GenAiOptions, p
 }
 
 /** A call handle that acts once: whichever of end() and fail() comes first (a stream may report both). */
-function onceCall(onEnd: (outcome: LlmOutcome, extra?: AttributeMap) => void, onFail: (err: unknown) => void): LlmCall {
+function onceCall(onEnd: (outcome: LlmOutcome, extra?: AttributeMap) => void, onFail: (err: unknown, extra?: AttributeMap) => void): LlmCall {
   let ended = false;
   return {
     get ended() {
@@ -266,10 +270,10 @@ function onceCall(onEnd: (outcome: LlmOutcome, extra?: AttributeMap) => void, on
       ended = true;
       onEnd(outcome, extra);
     },
-    fail(err) {
+    fail(err, extra) {
       if (ended) return;
       ended = true;
-      onFail(err);
+      onFail(err, extra);
     },
   };
 }

@@ -163,7 +163,7 @@ function install<C>(s: StreamLike<C>, original: () => AsyncIterator<C>, wrap: (i
   };
 }
 
-function wrapIterator<C>(it: AsyncIterator<C>, hooks: StreamHooks<C>, end: (how: StreamEnd, err?: unknown) => void): AsyncIterableIterator<C> {
+export function wrapIterator<C>(it: AsyncIterator<C>, hooks: StreamHooks<C>, end: (how: StreamEnd, err?: unknown) => void): AsyncIterableIterator<C> {
   const onError = (err: unknown): never => {
     end('error', err);
     throw err;

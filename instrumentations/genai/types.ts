@@ -23,6 +23,11 @@ export interface LlmRequest {
   /** The prompt (messages, input): content, dropped when capture is off. */
   prompt?: unknown;
   streaming: boolean;
+  /**
+   * Names to price the call by, tried in order, instead of the response and request models: for a
+   * provider whose model ids are not the price table's names (Bedrock). Empty: no cost.
+   */
+  priceModels?: string[];
 }
 
 /** How the call turned out, from the provider's response or its final stream events. */

@@ -5,6 +5,7 @@ import { renderVariablesTable, withVariablesTable } from '../../src/config/docs'
 import { readInstrumentationConfig } from '../../src/config/instrumentation-config';
 import { ConfigSource } from '../../src/config/source';
 import { readTelemetryConfig } from '../../src/config/telemetry-config';
+import { readOtlpExporterConfig } from '../../src/exporters/otlp/config';
 import { readPostgresConfig } from '../../src/exporters/postgres/config';
 import { readMetricsConfig } from '../../src/telemetry/metrics';
 import { readAutoSessionMode } from '../../src/telemetry/auto-session';
@@ -21,7 +22,8 @@ describe('docs: the README configuration table', () => {
     const src = new ConfigSource({}, {});
     const { config } = readTelemetryConfig(src);
     readPostgresConfig(src);
-    readInstrumentationConfig(src, ['agentops', 'openai', 'anthropic', 'openai-agents']);
+    readOtlpExporterConfig(src, config.otlp!, config.batch, []);
+    readInstrumentationConfig(src, ['agentops', 'openai', 'anthropic', 'openai-agents', 'google-genai', 'aws-bedrock']);
     readMetricsConfig(src, config.otlp);
     readAutoSessionMode(src);
     const table = renderVariablesTable();
