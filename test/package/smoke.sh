@@ -88,7 +88,7 @@ pack() {
   local f missing=0
   for f in package.json README.md LICENSE register.mjs schema.sql dist/register.js dist/register.d.ts \
     dist/src/index.js dist/src/index.d.ts dist/src/cli/main.js dist/src/telemetry/esm-loader.mjs \
-    dist/src/exporters/otlp-sync-child.js dist/instrumentations/index.js dist/examples/multi-agent.js; do
+    dist/src/engine/worker.js dist/src/engine/replay-helper-main.js dist/instrumentations/index.js dist/examples/multi-agent.js; do
     grep -qxF "$f" "$work/contents" || { echo "missing from the tarball: $f"; missing=1; }
   done
   # Only the product build ships: no tests, benchmarks, TypeScript sources or source maps.
