@@ -16,6 +16,8 @@ export const SLOT = {
   CONSUMED: 1,
   /** Sequence number of the last drain the worker finished. */
   DRAINED: 2,
+  /** Bumped whenever the worker finishes a piece of work: a drain past its deadline is still moving. */
+  PROGRESS: 3,
 } as const;
 export const SLOT_COUNT = 4;
 

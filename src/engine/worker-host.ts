@@ -19,6 +19,13 @@ const MAX_IN_FLIGHT_SPANS = 50_000;
 const MAX_BACKPRESSURE_WAIT_MS = 2_000;
 /** Time a drain may take past its deadline: the worker's last synchronous spool writes. */
 const DRAIN_GRACE_MS = 1_000;
+/**
+ * Past the grace, the wait goes on only while the worker keeps finishing work (writing a large
+ * backlog to the spool), and never longer than this: a worker that is stuck loses its spans
+ * rather than holding the process.
+ */
+const DRAIN_PROGRESS_CAP_MS = 30_000;
+const PROGRESS_QUIET_MS = 500;
 const STATS_INTERVAL_MS = 1_000;
 
 interface Unconsumed {
@@ -82,13 +89,20 @@ export class WorkerHost implements EngineHost {
   drainSync(deadline: number, final: boolean): DrainReport {
     if (this.failed) return { spoolHasWork: true, timedOut: true };
     const seq = this.requestDrain(deadline, final);
-    const hardStop = deadline + DRAIN_GRACE_MS;
+    let stopAt = deadline + DRAIN_GRACE_MS;
+    const cap = deadline + DRAIN_PROGRESS_CAP_MS;
+    let progress = Atomics.load(this.shared, SLOT.PROGRESS);
     for (;;) {
       const done = Atomics.load(this.shared, SLOT.DRAINED);
       if (done >= seq) break;
-      const left = hardStop - Date.now();
-      if (left <= 0) break;
-      Atomics.wait(this.shared, SLOT.DRAINED, done, left);
+      const now = Date.now();
+      if (now >= stopAt) {
+        const p = Atomics.load(this.shared, SLOT.PROGRESS);
+        if (p === progress || now >= cap) break;
+        progress = p;
+        stopAt = Math.min(cap, now + PROGRESS_QUIET_MS);
+      }
+      Atomics.wait(this.shared, SLOT.DRAINED, done, Math.min(stopAt - now, PROGRESS_QUIET_MS));
     }
     for (let m = receiveMessageOnPort(this.reports); m !== undefined; m = receiveMessageOnPort(this.reports)) this.onReport(m.message as FromWorker);
     const r = this.drained.get(seq);

@@ -43,12 +43,17 @@ const statsReport = (): StatsReport => {
   return { exporters: core.counters(), latencies: taken };
 };
 const report = (m: FromWorker): void => init.reports.postMessage(m);
+// Every export, spool write or replay reports progress: the app's thread keeps waiting at exit
+// for a worker that is still writing its backlog to disk, and only for that.
+const progress = (): void => void Atomics.add(shared, SLOT.PROGRESS, 1);
+stats.onProgress = progress;
 
 parentPort!.on('message', (m: ToWorker) => {
   if (m.type === 'spans') {
     try {
       core.intake(m.spans, m.defs);
     } finally {
+      progress();
       Atomics.add(shared, SLOT.CONSUMED, m.spans.length);
       Atomics.notify(shared, SLOT.CONSUMED);
     }

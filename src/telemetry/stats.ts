@@ -50,6 +50,8 @@ export class PipelineStats {
   readonly spansCreated: Record<string, number> = {};
   /** Set by the metrics bridge to feed its latency histogram. */
   onLatency: ((exporter: string, ms: number) => void) | undefined;
+  /** Set by the export worker: called whenever spans are exported, spooled or dropped. */
+  onProgress: (() => void) | undefined;
 
   exporter(name: string): ExporterCounters {
     let c = this.exporters.get(name);
@@ -67,9 +69,11 @@ export class PipelineStats {
   drop(exporter: string, reason: string, count: number): void {
     const c = this.exporter(exporter);
     c.dropped[reason] = (c.dropped[reason] ?? 0) + count;
+    this.onProgress?.();
   }
 
   observeLatency(exporter: string, ms: number): void {
+    this.onProgress?.();
     const l = this.exporter(exporter).latency;
     l.count++;
     l.sumMs += ms;

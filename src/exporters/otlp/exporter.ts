@@ -322,6 +322,7 @@ export class OtlpExporter implements Destination {
     const r = this.spool.writeSync([toSpoolLine(this.codec.kind, n, body)]);
     if (r.ok) {
       this.counters.spooled += n;
+      stats.onProgress?.();
       this.spoolMayHaveWork = true;
       logger.limited('warn', 'otlp.spooled', 'jaeger (OTLP) spans spooled to disk; they are sent when the receiver answers', { spans: n, dir: this.cfg.spoolDir });
     } else {

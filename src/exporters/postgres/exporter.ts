@@ -1,9 +1,9 @@
 /**
- * OpenTelemetry SpanExporter that stores spans in PostgreSQL.
+ * OpenTelemetry SpanExporter that stores spans in PostgreSQL. The export engine calls it from
+ * its worker thread with the spans the app's thread handed over; its queue is the only batching.
  *
- * The BatchSpanProcessor in front of this exporter sends one batch at a time and drops spans
- * when its own queue is full, so export() must return at once: it converts the spans to row
- * lines, puts them in a bounded in-memory queue and reports SUCCESS. A background writer
+ * export() returns at once: it converts the spans to row lines, puts them in a bounded
+ * in-memory queue and reports SUCCESS. A background writer
  * drains the queue to PostgreSQL, several batches at a time (up to the pool size). Batches that
  * fail for transient reasons are retried with backoff; what still cannot be written, or does
  * not fit in memory, goes to an on-disk spool that is replayed when the database is back (by
@@ -13,18 +13,21 @@
  */
 import { ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { logger } from '../../telemetry/logger';
 import { stats, ExporterCounters } from '../../telemetry/stats';
-import { PostgresExporterConfig, describeTarget, poolConfig } from './config';
+import { PostgresExporterConfig, describeTarget } from './config';
 import { classifyError, describeError, errorCode, isTlsError } from './errors';
 import { TableNames, tableNames } from './identifier';
 import { LineQueue } from './queue';
-import { backoffDelay, sleep } from '../retry';
+import { IdleWaiters } from '../idle-waiters';
+import { backoffDelay } from '../retry';
+import { Spool, SpoolStatus } from '../spool';
+import { SpoolReplayer, type ReplayResult } from './replayer';
+import { RowSpooler } from './row-spooler';
 import { PG_SPOOL_HEADER, RowEncoder, encodeCopyLine, lineCost, lineIds } from './rows';
-import { migrate, needsMigration } from './schema/migrate';
-import { ClaimedFile, Spool, SpoolStatus } from '../spool';
-import { BatchWriter, WriteMethod, WriteResult } from './writer';
+import { TableClient } from './table-client';
+import type { WriteMethod, WriteResult } from './writer';
 
 export const EXPORTER_NAME = 'postgres';
 
@@ -37,16 +40,7 @@ export interface PostgresSpanExporterOptions {
   autoReplay?: boolean;
 }
 
-export interface ReplayResult {
-  files: number;
-  rows: number;
-  stored: number;
-  deadLettered: number;
-  dropped: number;
-  /** Files still waiting (replay stopped on a failure, or others appeared meanwhile). */
-  remainingFiles: number;
-  error?: { code?: string; message: string };
-}
+export type { ReplayResult } from './replayer';
 
 interface Batch {
   lines: string[];
@@ -57,21 +51,12 @@ interface Batch {
   abandoned?: boolean;
 }
 
-/**
- * A replayer reads one spool file into memory at a time, so files are capped by rows and by
- * bytes (large rows would otherwise make a 20,000-row file tens of MB).
- */
-const SPOOL_FILE_MAX_LINES = 20_000;
-const SPOOL_FILE_MAX_BYTES = 8 * 1024 * 1024;
-
 const SUCCESS: ExportResult = { code: ExportResultCode.SUCCESS };
 
 export class PostgresSpanExporter implements SpanExporter {
   readonly config: PostgresExporterConfig;
   readonly names: TableNames;
-  private readonly pool: Pool;
-  private readonly ownsPool: boolean;
-  private readonly writer: BatchWriter;
+  private readonly table: TableClient;
   private readonly encoder: RowEncoder;
   private readonly spool: Spool;
   private readonly counters: ExporterCounters;
@@ -80,13 +65,9 @@ export class PostgresSpanExporter implements SpanExporter {
   private readonly queue = new LineQueue();
   private readonly retryQueue: Batch[] = [];
   private readonly inFlight = new Set<Batch>();
-  private spoolingSpans = 0;
-  private spoolingBytes = 0;
-  private spoolChain: Promise<void> = Promise.resolve();
-  private spoolPending: Array<{ lines: string[]; bytes: number }> = [];
-  private spoolWriting = false;
-  /** The lines the async spool writer is writing now: an exit before it finishes must not lose them. */
-  private spoolWritingLines: string[] | undefined;
+  private readonly spooler: RowSpooler;
+  private readonly replayer: SpoolReplayer;
+  private readonly drained = new IdleWaiters(() => this.isDrained());
 
   private consecutiveFailures = 0;
   private pausedUntil = 0;
@@ -96,42 +77,42 @@ export class PostgresSpanExporter implements SpanExporter {
   private stopping = false;
   private closed = false;
   private shutdownPromise: Promise<void> | undefined;
-  private waiters: Array<() => void> = [];
 
-  private schemaReady = false;
-  private schemaPromise: Promise<void> | undefined;
-
-  private replaying: Promise<ReplayResult> | undefined;
-  private replayFile: ClaimedFile | undefined;
-  private spoolMayHaveWork = false;
-  private lastSpoolCheck = 0;
-  private readonly replayUnknownFailures = new Map<string, number>();
 
   constructor(config: PostgresExporterConfig, options: PostgresSpanExporterOptions = {}) {
     this.config = config;
     this.names = tableNames(config.table);
     this.counters = stats.exporter(EXPORTER_NAME);
     this.autoReplay = options.autoReplay ?? true;
-    this.writer = new BatchWriter(this.names, options.method ?? 'copy');
+    this.table = new TableClient(config, this.names, options);
     this.encoder = new RowEncoder({ maxStringLength: config.maxStringLength, maxDepth: 32, maxKeyLength: 1024, maxAttributesBytes: config.maxAttributesBytes });
     this.spool = new Spool(config.spoolDir, config.spoolMaxBytes, PG_SPOOL_HEADER);
-    if (options.pool) {
-      this.pool = options.pool;
-      this.ownsPool = false;
-    } else {
-      this.pool = new Pool(poolConfig(config));
-      this.ownsPool = true;
-    }
-    // Without these listeners a server restart would crash the host app with an 'error' event:
-    // pg-pool only listens on idle clients, not on the ones checked out to us.
-    this.pool.on('error', (err) => logger.limited('warn', 'pg.pool_error', 'postgres connection error (idle client)', { error: describeError(err) }));
-    this.pool.on('connect', (client) => {
-      client.on('error', (err) => logger.limited('warn', 'pg.client_error', 'postgres connection error', { error: describeError(err) }));
+    this.spooler = new RowSpooler(this.spool, {
+      bufferMaxSpans: config.bufferMaxSpans,
+      bufferMaxBytes: config.bufferMaxBytes,
+      spoolMaxBytes: config.spoolMaxBytes,
+      counters: this.counters,
+      drop: (reason, n, why, err) => this.drop(reason, n, why, err),
+      onSpooled: () => (this.replayer.mayHaveWork = true),
+      onIdle: () => this.drained.check(),
     });
-    logger.info('postgres exporter started', { target: describeTarget(config.connection), table: config.table, spoolDir: config.spoolDir, poolSize: config.poolSize, batchSize: config.batchSize, method: this.writer.method });
-    if (this.autoReplay) {
-      void this.checkSpool();
-    }
+    this.replayer = new SpoolReplayer(this.spool, {
+      batchSize: config.batchSize,
+      retryCount: config.retryCount,
+      stopping: () => this.stopping,
+      write: (lines, isolateUnknown) => this.table.write(lines, true, isolateUnknown),
+      onWritten: (rows, r, ms) => {
+        this.onWritten(rows, r, ms);
+        this.counters.replayed += r.stored;
+      },
+      onFailed: (err) => this.noteFailure(err),
+      onEnded: () => {
+        this.pump();
+        this.drained.check();
+      },
+    });
+    logger.info('postgres exporter started', { target: describeTarget(config.connection), table: config.table, spoolDir: config.spoolDir, poolSize: config.poolSize, batchSize: config.batchSize, method: this.table.writer.method });
+    if (this.autoReplay) void this.checkSpool();
   }
 
   // --- SpanExporter --------------------------------------------------------------------------
@@ -183,7 +164,7 @@ export class PostgresSpanExporter implements SpanExporter {
     this.flushing++;
     try {
       this.pump();
-      const ok = await this.waitDrained(this.config.flushTimeoutMs);
+      const ok = await this.drained.wait(this.config.flushTimeoutMs);
       if (!ok) {
         logger.limited('warn', 'pg.flush_timeout', 'postgres forceFlush timed out; spans stay buffered and are retried', { buffered: this.heldSpans(), timeoutMs: this.config.flushTimeoutMs });
       }
@@ -204,7 +185,7 @@ export class PostgresSpanExporter implements SpanExporter {
 
   /** Rows held in memory now (queued, waiting for a retry, being written, waiting for the spool writer). */
   bufferStatus(): { spans: number; bytes: number; spoolingSpans: number; spoolingBytes: number; databaseFailing: boolean } {
-    return { spans: this.heldSpans(), bytes: this.heldBytes(), spoolingSpans: this.spoolingSpans, spoolingBytes: this.spoolingBytes, databaseFailing: this.consecutiveFailures > 0 };
+    return { spans: this.heldSpans(), bytes: this.heldBytes(), spoolingSpans: this.spooler.spans, spoolingBytes: this.spooler.bytes, databaseFailing: this.consecutiveFailures > 0 };
   }
 
   spoolStatus(): Promise<SpoolStatus> {
@@ -212,24 +193,13 @@ export class PostgresSpanExporter implements SpanExporter {
   }
 
   /** True when a connection can be had now (and the schema check passes). Never rejects. */
-  async probe(): Promise<boolean> {
-    let client: PoolClient | undefined;
-    try {
-      client = await this.pool.connect();
-      await this.ensureSchema(client);
-      client.release();
-      return true;
-    } catch (err) {
-      client?.release(err instanceof Error ? err : new Error(String(err)));
-      return false;
-    }
+  probe(): Promise<boolean> {
+    return this.table.probe();
   }
 
   /** Replays the spool now, until it is empty or the database fails; resolves to the counts. */
-  async replaySpoolNow(): Promise<ReplayResult> {
-    if (this.replaying) await this.replaying;
-    this.spoolMayHaveWork = true;
-    return this.startReplay();
+  replaySpoolNow(): Promise<ReplayResult> {
+    return this.replayer.now();
   }
 
   // --- memory bound and spool -----------------------------------------------------------------
@@ -265,85 +235,9 @@ export class PostgresSpanExporter implements SpanExporter {
       } else {
         break; // only in-flight batches left; they leave memory on their own
       }
-      dropped += this.toSpool(lines, bytes, 'buffer_full', false);
+      dropped += this.spooler.add(lines, bytes, 'buffer_full', false);
     }
     return dropped;
-  }
-
-  /**
-   * Queues `lines` for the spool. The spool writer is sequential; rows waiting for it are bounded
-   * like the buffer (a disk slower than the app must not grow memory without limit). Returns the
-   * number of spans dropped at once.
-   */
-  private toSpool(lines: string[], bytes: number, overflowReason: string, force: boolean): number {
-    const n = lines.length;
-    if (n === 0) return 0;
-    if (!this.spool.enabled) {
-      this.drop('spool_disabled', n, 'buffer full and spool disabled (AGENTOPS_PG_SPOOL_MAX_BYTES=0)');
-      return n;
-    }
-    // Rows waiting for the spool writer are bounded like the buffer, but one chunk always fits.
-    // Past that (a burst faster than both the database and the asynchronous writer, typically
-    // with the event loop saturated by the app), the chunk is written synchronously: a few ms
-    // of blocking I/O is the back-pressure, and nothing accepted is dropped while the disk takes it.
-    if (!force && this.spoolingSpans > 0 && (this.spoolingSpans + n > this.config.bufferMaxSpans || this.spoolingBytes + bytes > this.config.bufferMaxBytes)) {
-      const r = this.spool.writeSync(lines);
-      if (r.ok) {
-        this.counters.spooled += n;
-        this.spoolMayHaveWork = true;
-        logger.limited('warn', 'pg.spool_sync', 'postgres exporter: spans arrive faster than the database and the spool writer take them; spooling synchronously', { spans: n });
-        return 0;
-      }
-      this.drop(r.reason === 'spool_write_failed' ? overflowReason : r.reason, n, 'memory buffer full and spool writer behind', r.error);
-      return n;
-    }
-    this.spoolingSpans += n;
-    this.spoolingBytes += bytes;
-    this.spoolPending.push({ lines, bytes });
-    if (!this.spoolWriting) {
-      this.spoolWriting = true;
-      this.spoolChain = this.drainSpool();
-    }
-    return 0;
-  }
-
-  /**
-   * The single spool writer. Everything evicted while the previous file was being written goes
-   * into the next file together: under pressure files get bigger, not more numerous.
-   */
-  private async drainSpool(): Promise<void> {
-    try {
-      while (this.spoolPending.length > 0) {
-        const lines: string[] = [];
-        let bytes = 0;
-        while (this.spoolPending.length > 0 && lines.length < SPOOL_FILE_MAX_LINES && bytes < SPOOL_FILE_MAX_BYTES) {
-          const p = this.spoolPending.shift()!;
-          for (const l of p.lines) lines.push(l);
-          bytes += p.bytes;
-        }
-        const n = lines.length;
-        this.spoolWritingLines = lines;
-        try {
-          const r = await this.spool.write(lines);
-          if (r.ok) {
-            this.counters.spooled += n;
-            this.spoolMayHaveWork = true;
-            logger.debug('postgres rows spooled', { rows: n, file: r.file });
-          } else {
-            this.drop(r.reason, n, r.reason === 'spool_full' ? `spool is full (AGENTOPS_PG_SPOOL_MAX_BYTES=${this.config.spoolMaxBytes})` : 'spool write failed', r.error);
-          }
-        } catch (err) {
-          this.drop('spool_write_failed', n, 'spool write failed', err);
-        } finally {
-          this.spoolWritingLines = undefined;
-          this.spoolingSpans -= n;
-          this.spoolingBytes -= bytes;
-        }
-      }
-    } finally {
-      this.spoolWriting = false;
-      this.checkDrained();
-    }
   }
 
   /**
@@ -373,10 +267,7 @@ export class PostgresSpanExporter implements SpanExporter {
       for (const l of b.lines) lines.push(l);
     }
     for (const l of this.queue.takeAll().lines) lines.push(l);
-    for (const l of this.spoolWritingLines ?? []) lines.push(l);
-    for (const p of this.spoolPending.splice(0)) for (const l of p.lines) lines.push(l);
-    this.spoolingSpans = 0;
-    this.spoolingBytes = 0;
+    for (const l of this.spooler.takeAll()) lines.push(l);
     if (lines.length === 0) return 0;
     const r = this.spool.writeSync(lines);
     if (r.ok) {
@@ -418,7 +309,7 @@ export class PostgresSpanExporter implements SpanExporter {
       }
       // While the database is failing, only one probe at a time.
       const max = this.consecutiveFailures > 0 ? 1 : this.config.poolSize;
-      const busy = () => this.inFlight.size + (this.replaying ? 1 : 0);
+      const busy = () => this.inFlight.size + (this.replayer.active ? 1 : 0);
       while (busy() < max) {
         let b: Batch | undefined = this.retryQueue.shift();
         if (b === undefined) {
@@ -432,47 +323,12 @@ export class PostgresSpanExporter implements SpanExporter {
         void this.runBatch(b);
       }
       // While the database is failing, a replay is the probe when nothing else is pending.
-      if (this.autoReplay && !this.replaying && !this.stopping && this.spoolMayHaveWork && busy() < max) {
-        void this.startReplay();
+      if (this.autoReplay && !this.replayer.active && !this.stopping && this.replayer.mayHaveWork && busy() < max) {
+        void this.replayer.start();
       }
       if (this.queue.count > 0) this.schedule(this.config.flushIntervalMs - (now - this.queue.oldestAt));
     } catch (err) {
       logger.limited('error', 'pg.pump_internal', 'postgres exporter internal error', { error: describeError(err) });
-    }
-  }
-
-  private async ensureSchema(client: PoolClient): Promise<void> {
-    if (this.schemaReady || !this.config.autoMigrate) return;
-    if (this.schemaPromise === undefined) {
-      this.schemaPromise = (async () => {
-        if (await needsMigration(client, this.names.table)) {
-          const r = await migrate(client, this.names.table);
-          if (r.applied.length > 0) logger.info('postgres schema migrated', { table: r.table, from: r.from, to: r.to });
-        }
-        this.schemaReady = true;
-      })().finally(() => {
-        this.schemaPromise = undefined;
-      });
-      await this.schemaPromise;
-    } else {
-      // Another batch is migrating on its own connection: wait for it, then write.
-      await this.schemaPromise.catch(() => undefined);
-      if (!this.schemaReady) await this.ensureSchema(client);
-    }
-  }
-
-  private async connectAndWrite(lines: string[], idempotent: boolean, isolateUnknown: boolean): Promise<WriteResult> {
-    let client: PoolClient | undefined;
-    try {
-      client = await this.pool.connect();
-      await this.ensureSchema(client);
-      const r = await this.writer.write(client, lines, { idempotent, isolateUnknown });
-      client.release();
-      return r;
-    } catch (err) {
-      // The connection's state is unknown after an error: discard it rather than reuse it.
-      client?.release(err instanceof Error ? err : new Error(String(err)));
-      throw err;
     }
   }
 
@@ -481,14 +337,14 @@ export class PostgresSpanExporter implements SpanExporter {
     logger.debug('postgres export started', { rows: b.lines.length, attempt: b.attempts + 1 });
     const t0 = performance.now();
     try {
-      const r = await this.connectAndWrite(b.lines, b.attempts > 0, b.unknownFailures > this.config.retryCount);
+      const r = await this.table.write(b.lines, b.attempts > 0, b.unknownFailures > this.config.retryCount);
       if (!b.abandoned) this.onWritten(b.lines.length, r, performance.now() - t0);
     } catch (err) {
       if (!b.abandoned) this.onFailed(b, err);
     } finally {
       this.inFlight.delete(b);
       this.pump();
-      this.checkDrained();
+      this.drained.check();
     }
   }
 
@@ -505,18 +361,23 @@ export class PostgresSpanExporter implements SpanExporter {
     if (this.consecutiveFailures > 0) logger.info('postgres is reachable again', { afterFailures: this.consecutiveFailures });
     this.consecutiveFailures = 0;
     this.pausedUntil = 0;
-    if (Date.now() - this.lastSpoolCheck > 30_000) void this.checkSpool();
+    if (Date.now() - this.replayer.lastCheck > 30_000) void this.checkSpool();
+  }
+
+  /** One failed write: counted, and the writer pauses for a backoff. */
+  private noteFailure(err: unknown): void {
+    this.counters.failedAttempts++;
+    this.consecutiveFailures++;
+    this.pausedUntil = Date.now() + backoffDelay(this.consecutiveFailures - 1, { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxDelayMs });
+    if (errorCode(err) === '42P01') this.table.forgetSchema();
   }
 
   private onFailed(b: Batch, err: unknown): void {
     const cls = classifyError(err);
     const code = errorCode(err);
-    this.counters.failedAttempts++;
-    this.consecutiveFailures++;
-    this.pausedUntil = Date.now() + backoffDelay(this.consecutiveFailures - 1, { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxDelayMs });
+    this.noteFailure(err);
     b.attempts++;
     if (cls === 'unknown') b.unknownFailures++;
-    if (code === '42P01') this.schemaReady = false;
     const fields = { rows: b.lines.length, attempt: b.attempts, class: cls, error: describeError(err), spans: b.lines.slice(0, 3).map(lineIds) };
     if (cls === 'config') {
       const msg =
@@ -531,7 +392,7 @@ export class PostgresSpanExporter implements SpanExporter {
     }
     const exhausted = cls === 'unknown' ? false : b.attempts > this.config.retryCount;
     if (exhausted && !this.stopping) {
-      this.toSpool(b.lines, b.bytes, 'buffer_full', false);
+      this.spooler.add(b.lines, b.bytes, 'buffer_full', false);
     } else {
       this.counters.retried += b.lines.length;
       this.retryQueue.unshift(b);
@@ -539,148 +400,21 @@ export class PostgresSpanExporter implements SpanExporter {
     }
   }
 
-  // --- spool replay ---------------------------------------------------------------------------
-
   private async checkSpool(): Promise<void> {
-    this.lastSpoolCheck = Date.now();
-    try {
-      if (await this.spool.hasWork()) {
-        this.spoolMayHaveWork = true;
-        this.pump();
-      }
-    } catch {
-      // the spool is optional; a broken directory shows up when writing to it
-    }
-  }
-
-  private startReplay(): Promise<ReplayResult> {
-    if (this.replaying) return this.replaying;
-    const p = this.replayLoop().finally(() => {
-      if (this.replaying === p) this.replaying = undefined;
-      this.pump();
-      this.checkDrained();
-    });
-    this.replaying = p;
-    return p;
-  }
-
-  private async replayLoop(): Promise<ReplayResult> {
-    const res: ReplayResult = { files: 0, rows: 0, stored: 0, deadLettered: 0, dropped: 0, remainingFiles: 0 };
-    try {
-      while (!this.stopping) {
-        const file = await this.spool.claimNext();
-        if (file === null) {
-          this.spoolMayHaveWork = false;
-          break;
-        }
-        this.replayFile = file;
-        let lines: string[] | null;
-        try {
-          lines = await this.spool.read(file);
-        } catch (err) {
-          lines = null;
-          logger.limited('warn', 'pg.spool_read', 'cannot read spool file', { file: file.original, error: describeError(err) });
-        }
-        if (lines === null) {
-          await this.spool.reject(file);
-          logger.limited('error', 'pg.spool_rejected', 'spool file is not in this release\'s format; moved aside', { file: `${file.original}.rejected` });
-          this.replayFile = undefined;
-          continue;
-        }
-        res.files++;
-        let ok = true;
-        for (let i = 0; i < lines.length && ok; i += this.config.batchSize) {
-          if (this.stopping) {
-            ok = false;
-            break;
-          }
-          const chunk = lines.slice(i, i + this.config.batchSize);
-          const unknown = this.replayUnknownFailures.get(file.original) ?? 0;
-          const t0 = performance.now();
-          try {
-            const r = await this.connectAndWrite(chunk, true, unknown > this.config.retryCount);
-            res.rows += chunk.length;
-            res.stored += r.stored;
-            res.deadLettered += r.deadLettered;
-            res.dropped += r.dropped;
-            this.onWritten(chunk.length, r, performance.now() - t0);
-            this.counters.replayed += r.stored;
-          } catch (err) {
-            ok = false;
-            const cls = classifyError(err);
-            if (cls === 'unknown') this.replayUnknownFailures.set(file.original, unknown + 1);
-            this.counters.failedAttempts++;
-            this.consecutiveFailures++;
-            this.pausedUntil = Date.now() + backoffDelay(this.consecutiveFailures - 1, { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxDelayMs });
-            res.error = describeError(err);
-            logger.limited('warn', 'pg.replay_failed', 'postgres spool replay failed; will retry', { file: file.original, class: cls, error: res.error });
-          }
-        }
-        if (ok) {
-          await this.spool.complete(file);
-          this.replayUnknownFailures.delete(file.original);
-          logger.debug('postgres spool file replayed', { file: file.original, rows: lines.length });
-        } else {
-          // Rows already written are skipped by ON CONFLICT when the file is replayed again.
-          await this.spool.unclaim(file);
-        }
-        this.replayFile = undefined;
-        if (!ok) break;
-      }
-    } catch (err) {
-      res.error = describeError(err);
-      logger.limited('error', 'pg.replay_internal', 'postgres spool replay internal error', { error: res.error });
-      if (this.replayFile) await this.spool.unclaim(this.replayFile);
-      this.replayFile = undefined;
-    }
-    try {
-      res.remainingFiles = (await this.spool.status()).files;
-    } catch {
-      // status is informative only
-    }
-    if (res.files > 0) logger.info('postgres spool replayed', { ...res });
-    return res;
+    if (await this.replayer.check()) this.pump();
   }
 
   // --- flush and shutdown ---------------------------------------------------------------------
 
   private isDrained(): boolean {
-    return this.queue.count === 0 && this.retryQueue.length === 0 && this.inFlight.size === 0 && this.spoolingSpans === 0;
-  }
-
-  private checkDrained(): void {
-    if (this.waiters.length === 0 || !this.isDrained()) return;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  /** Resolves true when everything held is written (or spooled), false on timeout. */
-  private waitDrained(timeoutMs: number): Promise<boolean> {
-    if (this.isDrained()) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      let settled = false;
-      const done = (v: boolean) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(t);
-        resolve(v);
-      };
-      const t = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== onDrained);
-        done(false);
-      }, timeoutMs);
-      t.unref();
-      const onDrained = () => done(true);
-      this.waiters.push(onDrained);
-    });
+    return this.queue.count === 0 && this.retryQueue.length === 0 && this.inFlight.size === 0 && this.spooler.spans === 0;
   }
 
   private async doShutdown(): Promise<void> {
     try {
       this.stopping = true;
       this.pump();
-      const drained = await this.waitDrained(this.config.shutdownTimeoutMs);
+      const drained = await this.drained.wait(this.config.shutdownTimeoutMs);
       this.closed = true;
       if (this.timer !== undefined) clearTimeout(this.timer);
       let left = 0;
@@ -690,21 +424,18 @@ export class PostgresSpanExporter implements SpanExporter {
           // A write still in flight may yet commit; replaying it later is harmless (ON CONFLICT).
           b.abandoned = true;
           left += b.lines.length;
-          this.toSpool(b.lines, b.bytes, 'shutdown', true);
+          this.spooler.add(b.lines, b.bytes, 'shutdown', true);
         }
         while (this.queue.count > 0) {
           const { lines, bytes } = this.queue.take(this.config.batchSize);
           left += lines.length;
-          this.toSpool(lines, bytes, 'shutdown', true);
+          this.spooler.add(lines, bytes, 'shutdown', true);
         }
       }
-      const replayFile = this.replayFile;
-      if (replayFile !== undefined) await this.spool.unclaim(replayFile);
-      await this.spoolChain;
+      await this.replayer.release();
+      await this.spooler.settled();
       this.spool.close();
-      if (this.ownsPool) {
-        await Promise.race([this.pool.end().catch(() => undefined), sleep(2000)]);
-      }
+      await this.table.end();
       const c = this.counters;
       logger.info('postgres exporter shut down', { drained, spooledAtShutdown: left, accepted: c.accepted, exported: c.exported, spooled: c.spooled, deadLettered: c.deadLettered, dropped: c.dropped });
     } catch (err) {
