@@ -16,17 +16,16 @@ async function main(): Promise<void> {
   for (;;) {
     const release = acquireLock(destinations);
     if (release === undefined) return;
+    const core = new EngineCore(createDestinations(destinations, { autoReplay: false }));
     try {
-      const core = new EngineCore(createDestinations(destinations, { autoReplay: false }));
       await Promise.all(core.destinations.map((d) => d.replayUntil(deadline)));
-      await core.drain(Date.now() + 2000, true);
     } finally {
       release();
     }
     // Spools written while the lock was held were left to us by helpers that saw it taken.
-    const core = new EngineCore(createDestinations(destinations, { autoReplay: false }));
     const more = await core.spoolHasWork();
-    await core.drain(Date.now(), true);
+    // Holds nothing but connections: stop without another pass over the spool.
+    core.spoolAllSync();
     if (!more || Date.now() >= deadline) return;
   }
 }

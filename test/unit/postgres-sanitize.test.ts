@@ -28,6 +28,18 @@ describe('postgres sanitize', () => {
     assert.deepEqual(v.list, ['1', null, '[Function]']);
   });
 
+  it('takes span attributes that need no cleaning as they are, and cleans any that do', () => {
+    const clean = { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 12, ok: true, list: ['a', 'b'], nums: [1, 2.5], 'emoji 😀': 'x😀' };
+    assert.equal(sanitizedObjectJson(clean, 1 << 20), JSON.stringify(clean));
+    // One value that needs the walk sends the whole record through it.
+    assert.equal(sanitizedObjectJson({ ...clean, bad: 'a\u0000b' }, 1 << 20), JSON.stringify({ ...clean, bad: 'ab' }));
+    assert.equal(sanitizedObjectJson({ a: 1, n: NaN }, 1 << 20), '{"a":1,"n":"NaN"}');
+    assert.equal(sanitizedObjectJson({ s: 'x'.repeat(20) }, 1 << 20, { maxStringLength: 10, maxDepth: 32, maxKeyLength: 1024 }), JSON.stringify({ s: 'x'.repeat(10) + '…[truncated 10 chars]' }));
+    assert.equal(sanitizedObjectJson({ s: 'x\uD800' }, 1 << 20), JSON.stringify({ s: 'x\uFFFD' }));
+    const big = { a: 'x'.repeat(500), b: 'y'.repeat(500) };
+    assert.match(sanitizedObjectJson(big, 700), /agentops\.truncated/, 'over the byte cap: entries dropped and marked');
+  });
+
   it('marks cycles but keeps shared references', () => {
     const shared = { x: 1 };
     const o: Record<string, unknown> = { a: shared, b: shared };

@@ -14,8 +14,10 @@ import { stats, type ExporterCounters } from '../../telemetry/stats';
 import type { Destination } from '../destination';
 import { backoffDelay } from '../retry';
 import { Spool } from '../spool';
-import { CONTENT_TYPES, OTLP_SPOOL_HEADER, OtlpCodec, fromSpoolLine, spanCost, toSpoolLine } from './body';
+import { IdleWaiters } from '../idle-waiters';
+import { OTLP_SPOOL_HEADER, OtlpCodec, spanCost, toSpoolLine } from './body';
 import type { OtlpExporterConfig } from './config';
+import { OtlpSpoolReplayer } from './replayer';
 import { OtlpSender, type SendOutcome } from './sender';
 
 export const OTLP_EXPORTER_NAME = 'jaeger';
@@ -53,9 +55,8 @@ export class OtlpExporter implements Destination {
   private draining = 0;
   private drainDeadline = 0;
   private closed = false;
-  private replaying: Promise<void> | undefined;
-  private spoolMayHaveWork = true;
-  private waiters: Array<() => void> = [];
+  private readonly replayer: OtlpSpoolReplayer;
+  private readonly idleWaiters = new IdleWaiters(() => this.idle());
   /** What the last failed attempt said, for the exit report. */
   private lastError: string | undefined;
 
@@ -64,6 +65,31 @@ export class OtlpExporter implements Destination {
     this.codec = new OtlpCodec(cfg.protocol);
     this.sender = new OtlpSender(cfg, (b) => this.codec.readResponse(b), (msg, fields) => logger.limited('warn', 'otlp.bad_response', msg, fields));
     this.spool = new Spool(cfg.spoolDir, cfg.spoolMaxBytes, OTLP_SPOOL_HEADER);
+    this.replayer = new OtlpSpoolReplayer(
+      this.spool,
+      {
+        mayGoOn: () => !this.closed && this.consecutiveFailures === 0,
+        send: (body, contentType) => this.sender.send(body, contentType, this.cfg.timeoutMillis),
+        onDelivered: (n, ms) => {
+          stats.observeLatency(this.name, ms);
+          this.counters.exported += n;
+          this.counters.replayed += n;
+          this.onHealthy();
+        },
+        onRefused: (n, error, keptAs) => this.drop('rejected', n, `the receiver refused a spooled request as invalid (${error}); file kept as ${keptAs}`),
+        onFailed: (error) => {
+          this.lastError = error;
+          this.consecutiveFailures++;
+          this.counters.failedAttempts++;
+          this.pausedUntil = Date.now() + backoffDelay(this.consecutiveFailures - 1, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS });
+          logger.limited('warn', 'otlp.replay_failed', 'jaeger (OTLP) spool replay failed; will retry', { error });
+        },
+      },
+      () => {
+        this.pump();
+        this.idleWaiters.check();
+      },
+    );
     this.schedule(0);
   }
 
@@ -97,11 +123,11 @@ export class OtlpExporter implements Destination {
     const spooledBefore = this.counters.spooled;
     try {
       this.pump();
-      await this.waitIdle(deadline);
+      await this.idleWaiters.wait(deadline - Date.now());
       // The spool of an earlier run goes out too while the receiver answers: a short process
       // delivers what its predecessor could not.
-      if (this.idle() && this.spoolMayHaveWork && this.consecutiveFailures === 0) await this.untilDeadline(this.startReplay(), deadline);
-      else if (this.replaying !== undefined) await this.untilDeadline(this.replaying, deadline);
+      const replay = this.idle() && this.replayer.mayHaveWork && this.consecutiveFailures === 0 ? this.replayer.start() : this.replayer.current;
+      if (replay !== undefined) await this.untilDeadline(replay, deadline);
       if (!this.idle()) {
         // Past the deadline: everything still held goes to the spool. A request in flight may
         // yet arrive; its spans are spooled all the same, since losing them would be worse.
@@ -136,9 +162,9 @@ export class OtlpExporter implements Destination {
 
   async replayUntil(deadline: number): Promise<void> {
     while (Date.now() < deadline && !this.closed) {
-      this.spoolMayHaveWork = true;
-      await this.startReplay();
-      if (!this.spoolMayHaveWork) return;
+      this.replayer.mayHaveWork = true;
+      await this.replayer.start();
+      if (!this.replayer.mayHaveWork) return;
       const wait = Math.max(this.pausedUntil - Date.now(), 50);
       await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
     }
@@ -189,8 +215,8 @@ export class OtlpExporter implements Destination {
       if (b === undefined) break;
       void this.send(b);
     }
-    if (this.replaying === undefined && this.spoolMayHaveWork && this.consecutiveFailures === 0 && this.draining === 0 && this.inFlight.size < max) {
-      void this.startReplay();
+    if (this.replayer.current === undefined && this.replayer.mayHaveWork && this.consecutiveFailures === 0 && this.draining === 0 && this.inFlight.size < max) {
+      void this.replayer.start();
     }
     if (this.queue.length > 0) this.schedule(this.cfg.scheduledDelayMillis - (now - this.queueSince));
   }
@@ -231,7 +257,7 @@ export class OtlpExporter implements Destination {
     this.inFlight.delete(b);
     if (!b.abandoned) this.onOutcome(b, outcome, performance.now() - t0);
     this.pump();
-    this.checkIdle();
+    this.idleWaiters.check();
   }
 
   private onOutcome(b: Batch, o: SendOutcome, ms: number): void {
@@ -309,7 +335,7 @@ export class OtlpExporter implements Destination {
     this.inFlight.clear();
     while (this.queue.length > 0) batches.push(this.takeBatch());
     for (const b of batches) this.toSpool(b);
-    this.checkIdle();
+    this.idleWaiters.check();
   }
 
   /** One spool file per request, written synchronously: this runs off the app's thread. */
@@ -323,7 +349,7 @@ export class OtlpExporter implements Destination {
     if (r.ok) {
       this.counters.spooled += n;
       stats.onProgress?.();
-      this.spoolMayHaveWork = true;
+      this.replayer.mayHaveWork = true;
       logger.limited('warn', 'otlp.spooled', 'jaeger (OTLP) spans spooled to disk; they are sent when the receiver answers', { spans: n, dir: this.cfg.spoolDir });
     } else {
       this.drop(r.reason, n, r.reason === 'spool_full' ? `the OTLP spool is full (AGENTOPS_OTLP_SPOOL_MAX_BYTES=${this.cfg.spoolMaxBytes})` : 'OTLP spool write failed', r.error);
@@ -337,80 +363,7 @@ export class OtlpExporter implements Destination {
     logger.limited('error', `otlp.drop.${reason}`, 'jaeger (OTLP) exporter dropped spans', { reason, spans: n, why, ...ids, ...(err !== undefined ? { error: err } : {}) });
   }
 
-  // --- replay ----------------------------------------------------------------------------------
-
-  private startReplay(): Promise<void> {
-    this.replaying ??= this.replayLoop().finally(() => {
-      this.replaying = undefined;
-      this.pump();
-      this.checkIdle();
-    });
-    return this.replaying;
-  }
-
-  private async replayLoop(): Promise<void> {
-    try {
-      while (!this.closed && this.consecutiveFailures === 0) {
-        const file = await this.spool.claimNext();
-        if (file === null) {
-          this.spoolMayHaveWork = false;
-          return;
-        }
-        const lines = await this.spool.read(file).catch(() => null);
-        const req = lines !== null && lines.length === 1 ? fromSpoolLine(lines[0]) : null;
-        if (req === null) {
-          await this.spool.reject(file);
-          logger.limited('error', 'otlp.spool_rejected', 'OTLP spool file is not in this release\'s format; moved aside', { file: `${file.original}.rejected` });
-          continue;
-        }
-        const t0 = performance.now();
-        const o = await this.sender.send(req.body, CONTENT_TYPES[req.kind], this.cfg.timeoutMillis).catch((err: unknown): SendOutcome => ({ kind: 'retry', error: String(err) }));
-        if (o.kind === 'ok') {
-          await this.spool.complete(file);
-          stats.observeLatency(this.name, performance.now() - t0);
-          this.counters.exported += req.count;
-          this.counters.replayed += req.count;
-          this.onHealthy();
-        } else if (o.kind === 'invalid') {
-          await this.spool.reject(file);
-          this.drop('rejected', req.count, `the receiver refused a spooled request as invalid (${o.error}); file kept as ${file.original}.rejected`);
-        } else {
-          await this.spool.unclaim(file);
-          this.lastError = o.error;
-          this.consecutiveFailures++;
-          this.counters.failedAttempts++;
-          this.pausedUntil = Date.now() + backoffDelay(this.consecutiveFailures - 1, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS });
-          logger.limited('warn', 'otlp.replay_failed', 'jaeger (OTLP) spool replay failed; will retry', { error: o.error });
-          return;
-        }
-      }
-    } catch (err) {
-      logger.limited('error', 'otlp.replay_internal', 'OTLP spool replay internal error', { error: err });
-    }
-  }
-
-  // --- idle waiting ----------------------------------------------------------------------------
-
   private idle(): boolean {
     return this.queue.length === 0 && this.retryQueue.length === 0 && this.inFlight.size === 0;
-  }
-
-  private checkIdle(): void {
-    if (this.waiters.length === 0 || !this.idle()) return;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  private waitIdle(deadline: number): Promise<void> {
-    if (this.idle()) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(done, Math.max(0, deadline - Date.now()));
-      function done(): void {
-        clearTimeout(t);
-        resolve();
-      }
-      this.waiters.push(done);
-    });
   }
 }

@@ -24,26 +24,33 @@ export class PostgresDestination implements Destination {
     // The spool of an earlier run is stored too while the database answers: a short process
     // delivers what its predecessor could not.
     if (left() > 0 && !this.exporter.bufferStatus().databaseFailing && (await this.spoolHasWork().catch(() => false))) {
-      await Promise.race([this.exporter.replaySpoolNow(), sleep(left())]);
+      await Promise.race([this.replayIfReachable(), sleep(left())]);
     }
     // The exporter spools what it still holds; a write in flight may commit too (ON CONFLICT makes the replay harmless).
-    if (final) this.exporter.spoolSync([]);
+    if (final) this.exporter.spoolSync();
   }
 
   spoolAllSync(): void {
-    this.exporter.spoolSync([]);
+    this.exporter.spoolSync();
   }
 
   async replayUntil(deadline: number): Promise<void> {
     let failures = 0;
     while (Date.now() < deadline) {
-      // Claim spool files only once the database answers: a claimed file is invisible to
-      // `agentops-otel replay` and to other processes.
-      const r = (await this.exporter.probe()) ? await this.exporter.replaySpoolNow() : { error: 'unreachable', remainingFiles: 1 };
-      if (r.error === undefined && r.remainingFiles === 0) return;
+      if (await this.replayIfReachable()) return;
       failures++;
       await sleep(Math.min(Math.max(0, deadline - Date.now()), Math.min(10_000, 250 * 2 ** Math.min(failures, 6))));
     }
+  }
+
+  /**
+   * Claims spool files only once the database answers: a claimed file is invisible to
+   * `agentops-otel replay` and to other processes while it is being tried.
+   */
+  private async replayIfReachable(): Promise<boolean> {
+    if (!(await this.exporter.probe())) return false;
+    const r = await this.exporter.replaySpoolNow();
+    return r.error === undefined && r.remainingFiles === 0;
   }
 
   async spoolHasWork(): Promise<boolean> {

@@ -19,13 +19,13 @@ import { stats, ExporterCounters } from '../../telemetry/stats';
 import { PostgresExporterConfig, describeTarget } from './config';
 import { classifyError, describeError, errorCode, isTlsError } from './errors';
 import { TableNames, tableNames } from './identifier';
-import { LineQueue } from './queue';
+import { HeldRows, type Batch } from './queue';
 import { IdleWaiters } from '../idle-waiters';
 import { backoffDelay } from '../retry';
 import { Spool, SpoolStatus } from '../spool';
 import { SpoolReplayer, type ReplayResult } from './replayer';
 import { RowSpooler } from './row-spooler';
-import { PG_SPOOL_HEADER, RowEncoder, encodeCopyLine, lineCost, lineIds } from './rows';
+import { PG_SPOOL_HEADER, RowEncoder, encodeRows, lineIds } from './rows';
 import { TableClient } from './table-client';
 import type { WriteMethod, WriteResult } from './writer';
 
@@ -42,15 +42,6 @@ export interface PostgresSpanExporterOptions {
 
 export type { ReplayResult } from './replayer';
 
-interface Batch {
-  lines: string[];
-  bytes: number;
-  attempts: number;
-  unknownFailures: number;
-  /** Given up to the spool by shutdown while still being written: ignore its outcome. */
-  abandoned?: boolean;
-}
-
 const SUCCESS: ExportResult = { code: ExportResultCode.SUCCESS };
 
 export class PostgresSpanExporter implements SpanExporter {
@@ -62,9 +53,7 @@ export class PostgresSpanExporter implements SpanExporter {
   private readonly counters: ExporterCounters;
   private readonly autoReplay: boolean;
 
-  private readonly queue = new LineQueue();
-  private readonly retryQueue: Batch[] = [];
-  private readonly inFlight = new Set<Batch>();
+  private readonly held = new HeldRows();
   private readonly spooler: RowSpooler;
   private readonly replayer: SpoolReplayer;
   private readonly drained = new IdleWaiters(() => this.isDrained());
@@ -126,21 +115,9 @@ export class PostgresSpanExporter implements SpanExporter {
         this.drop('shutdown', n, 'export after shutdown');
         result = { code: ExportResultCode.FAILED, error: new Error('postgres exporter is shut down') };
       } else if (n > 0) {
-        const lines: string[] = [];
-        let bytes = 0;
-        let bad = 0;
-        for (let i = 0; i < n; i++) {
-          try {
-            const line = encodeCopyLine(this.encoder.toRow(spans[i]));
-            lines.push(line);
-            bytes += lineCost(line);
-          } catch (err) {
-            bad++;
-            logger.limited('warn', 'pg.unconvertible', 'postgres exporter could not convert a span; dropped', { error: describeError(err) });
-          }
-        }
+        const { lines, bytes, bad } = encodeRows(this.encoder, spans, (err) => logger.limited('warn', 'pg.unconvertible', 'postgres exporter could not convert a span; dropped', { error: describeError(err) }));
         if (bad > 0) this.drop('unconvertible', bad);
-        this.queue.push(lines, bytes);
+        this.held.queue.push(lines, bytes);
         const dropped = this.enforceMemoryBound();
         if (dropped > 0 || bad > 0) {
           result = { code: ExportResultCode.FAILED, error: new Error(`postgres exporter dropped ${dropped + bad} of ${n} spans (see logs)`) };
@@ -166,7 +143,7 @@ export class PostgresSpanExporter implements SpanExporter {
       this.pump();
       const ok = await this.drained.wait(this.config.flushTimeoutMs);
       if (!ok) {
-        logger.limited('warn', 'pg.flush_timeout', 'postgres forceFlush timed out; spans stay buffered and are retried', { buffered: this.heldSpans(), timeoutMs: this.config.flushTimeoutMs });
+        logger.limited('warn', 'pg.flush_timeout', 'postgres forceFlush timed out; spans stay buffered and are retried', { buffered: this.held.spans, timeoutMs: this.config.flushTimeoutMs });
       }
     } catch (err) {
       logger.limited('error', 'pg.flush_internal', 'postgres forceFlush internal error', { error: describeError(err) });
@@ -185,7 +162,7 @@ export class PostgresSpanExporter implements SpanExporter {
 
   /** Rows held in memory now (queued, waiting for a retry, being written, waiting for the spool writer). */
   bufferStatus(): { spans: number; bytes: number; spoolingSpans: number; spoolingBytes: number; databaseFailing: boolean } {
-    return { spans: this.heldSpans(), bytes: this.heldBytes(), spoolingSpans: this.spooler.spans, spoolingBytes: this.spooler.bytes, databaseFailing: this.consecutiveFailures > 0 };
+    return { spans: this.held.spans, bytes: this.held.bytes, spoolingSpans: this.spooler.spans, spoolingBytes: this.spooler.bytes, databaseFailing: this.consecutiveFailures > 0 };
   }
 
   spoolStatus(): Promise<SpoolStatus> {
@@ -204,69 +181,31 @@ export class PostgresSpanExporter implements SpanExporter {
 
   // --- memory bound and spool -----------------------------------------------------------------
 
-  private heldSpans(): number {
-    let n = this.queue.count;
-    for (const b of this.retryQueue) n += b.lines.length;
-    for (const b of this.inFlight) n += b.lines.length;
-    return n;
-  }
-
-  private heldBytes(): number {
-    let n = this.queue.bytes;
-    for (const b of this.retryQueue) n += b.bytes;
-    for (const b of this.inFlight) n += b.bytes;
-    return n;
-  }
-
   /** Moves the oldest held rows to the spool while memory is over its limits; returns spans dropped. */
   private enforceMemoryBound(): number {
     let dropped = 0;
     const cfg = this.config;
-    while (this.heldSpans() > cfg.bufferMaxSpans || this.heldBytes() > cfg.bufferMaxBytes) {
-      let lines: string[];
-      let bytes: number;
-      if (this.retryQueue.length > 0) {
-        // Retry batches are older than anything in the queue.
-        const b = this.retryQueue.shift()!;
-        lines = b.lines;
-        bytes = b.bytes;
-      } else if (this.queue.count > 0) {
-        ({ lines, bytes } = this.queue.take(cfg.batchSize));
-      } else {
-        break; // only in-flight batches left; they leave memory on their own
-      }
+    while (this.held.spans > cfg.bufferMaxSpans || this.held.bytes > cfg.bufferMaxBytes) {
+      const oldest = this.held.takeOldest(cfg.batchSize);
+      if (oldest === undefined) break; // only in-flight batches left; they leave memory on their own
+      const { lines, bytes } = oldest;
       dropped += this.spooler.add(lines, bytes, 'buffer_full', false);
     }
     return dropped;
   }
 
   /**
-   * Process exit (`process.exit()`, an uncaught exception): only synchronous code runs, so
-   * everything this exporter holds, and `spans` still queued in the batch processor, goes to the
-   * spool now, for the next process to replay. A batch that was being written may have committed
+   * Exit without time to write: everything this exporter holds goes to the spool now, for the
+   * replay helper or the next process. A batch that was being written may have committed
    * meanwhile; replaying it is harmless (ON CONFLICT DO NOTHING). Returns the rows spooled.
    */
-  spoolSync(spans: readonly ReadableSpan[]): number {
+  spoolSync(): number {
     if (this.closed) return 0;
     this.stopping = true;
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     const lines: string[] = [];
-    this.counters.accepted += spans.length;
-    let bad = 0;
-    for (const span of spans) {
-      try {
-        lines.push(encodeCopyLine(this.encoder.toRow(span)));
-      } catch {
-        bad++;
-      }
-    }
-    this.drop('unconvertible', bad);
-    for (const b of [...this.retryQueue.splice(0), ...this.inFlight]) {
-      b.abandoned = true;
-      for (const l of b.lines) lines.push(l);
-    }
-    for (const l of this.queue.takeAll().lines) lines.push(l);
+    for (const l of this.held.takeAll()) lines.push(l);
     for (const l of this.spooler.takeAll()) lines.push(l);
     if (lines.length === 0) return 0;
     const r = this.spool.writeSync(lines);
@@ -309,13 +248,13 @@ export class PostgresSpanExporter implements SpanExporter {
       }
       // While the database is failing, only one probe at a time.
       const max = this.consecutiveFailures > 0 ? 1 : this.config.poolSize;
-      const busy = () => this.inFlight.size + (this.replayer.active ? 1 : 0);
+      const busy = () => this.held.inFlight.size + (this.replayer.active ? 1 : 0);
       while (busy() < max) {
-        let b: Batch | undefined = this.retryQueue.shift();
+        let b: Batch | undefined = this.held.retry.shift();
         if (b === undefined) {
-          const due = this.flushing > 0 || this.stopping || now - this.queue.oldestAt >= this.config.flushIntervalMs;
-          if (this.queue.count >= this.config.batchSize || (this.queue.count > 0 && due)) {
-            const { lines, bytes } = this.queue.take(this.config.batchSize);
+          const due = this.flushing > 0 || this.stopping || now - this.held.queue.oldestAt >= this.config.flushIntervalMs;
+          if (this.held.queue.count >= this.config.batchSize || (this.held.queue.count > 0 && due)) {
+            const { lines, bytes } = this.held.queue.take(this.config.batchSize);
             b = { lines, bytes, attempts: 0, unknownFailures: 0 };
           }
         }
@@ -326,14 +265,14 @@ export class PostgresSpanExporter implements SpanExporter {
       if (this.autoReplay && !this.replayer.active && !this.stopping && this.replayer.mayHaveWork && busy() < max) {
         void this.replayer.start();
       }
-      if (this.queue.count > 0) this.schedule(this.config.flushIntervalMs - (now - this.queue.oldestAt));
+      if (this.held.queue.count > 0) this.schedule(this.config.flushIntervalMs - (now - this.held.queue.oldestAt));
     } catch (err) {
       logger.limited('error', 'pg.pump_internal', 'postgres exporter internal error', { error: describeError(err) });
     }
   }
 
   private async runBatch(b: Batch): Promise<void> {
-    this.inFlight.add(b);
+    this.held.inFlight.add(b);
     logger.debug('postgres export started', { rows: b.lines.length, attempt: b.attempts + 1 });
     const t0 = performance.now();
     try {
@@ -342,7 +281,7 @@ export class PostgresSpanExporter implements SpanExporter {
     } catch (err) {
       if (!b.abandoned) this.onFailed(b, err);
     } finally {
-      this.inFlight.delete(b);
+      this.held.inFlight.delete(b);
       this.pump();
       this.drained.check();
     }
@@ -395,7 +334,7 @@ export class PostgresSpanExporter implements SpanExporter {
       this.spooler.add(b.lines, b.bytes, 'buffer_full', false);
     } else {
       this.counters.retried += b.lines.length;
-      this.retryQueue.unshift(b);
+      this.held.retry.unshift(b);
       this.enforceMemoryBound();
     }
   }
@@ -407,7 +346,7 @@ export class PostgresSpanExporter implements SpanExporter {
   // --- flush and shutdown ---------------------------------------------------------------------
 
   private isDrained(): boolean {
-    return this.queue.count === 0 && this.retryQueue.length === 0 && this.inFlight.size === 0 && this.spooler.spans === 0;
+    return this.held.empty && this.spooler.spans === 0;
   }
 
   private async doShutdown(): Promise<void> {
@@ -419,15 +358,15 @@ export class PostgresSpanExporter implements SpanExporter {
       if (this.timer !== undefined) clearTimeout(this.timer);
       let left = 0;
       if (!drained) {
-        const batches = [...this.retryQueue.splice(0), ...this.inFlight];
+        const batches = [...this.held.retry.splice(0), ...this.held.inFlight];
         for (const b of batches) {
           // A write still in flight may yet commit; replaying it later is harmless (ON CONFLICT).
           b.abandoned = true;
           left += b.lines.length;
           this.spooler.add(b.lines, b.bytes, 'shutdown', true);
         }
-        while (this.queue.count > 0) {
-          const { lines, bytes } = this.queue.take(this.config.batchSize);
+        while (this.held.queue.count > 0) {
+          const { lines, bytes } = this.held.queue.take(this.config.batchSize);
           left += lines.length;
           this.spooler.add(lines, bytes, 'shutdown', true);
         }

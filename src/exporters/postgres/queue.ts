@@ -52,3 +52,55 @@ export class LineQueue {
     return this.take(this.count);
   }
 }
+
+export interface Batch {
+  lines: string[];
+  bytes: number;
+  attempts: number;
+  unknownFailures: number;
+  /** Given up to the spool by shutdown while still being written: ignore its outcome. */
+  abandoned?: boolean;
+}
+
+/** Every row the exporter holds in memory: queued, waiting for a retry, or being written. */
+export class HeldRows {
+  readonly queue = new LineQueue();
+  readonly retry: Batch[] = [];
+  readonly inFlight = new Set<Batch>();
+
+  get spans(): number {
+    let n = this.queue.count;
+    for (const b of this.retry) n += b.lines.length;
+    for (const b of this.inFlight) n += b.lines.length;
+    return n;
+  }
+
+  get bytes(): number {
+    let n = this.queue.bytes;
+    for (const b of this.retry) n += b.bytes;
+    for (const b of this.inFlight) n += b.bytes;
+    return n;
+  }
+
+  get empty(): boolean {
+    return this.queue.count === 0 && this.retry.length === 0 && this.inFlight.size === 0;
+  }
+
+  /** The oldest rows not being written (retry batches are older than anything queued); undefined when only in-flight rows are left. */
+  takeOldest(batchSize: number): { lines: string[]; bytes: number } | undefined {
+    const b = this.retry.shift();
+    if (b !== undefined) return b;
+    return this.queue.count > 0 ? this.queue.take(batchSize) : undefined;
+  }
+
+  /** Every row, for a synchronous spool write at exit; batches in flight are abandoned. */
+  takeAll(): string[] {
+    const lines: string[] = [];
+    for (const b of [...this.retry.splice(0), ...this.inFlight]) {
+      b.abandoned = true;
+      for (const l of b.lines) lines.push(l);
+    }
+    for (const l of this.queue.takeAll().lines) lines.push(l);
+    return lines;
+  }
+}

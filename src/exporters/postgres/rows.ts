@@ -186,5 +186,23 @@ export function lineIds(line: string): string {
   return `${line.slice(0, Math.min(a, 40))}/${line.slice(a + 1, Math.min(b, a + 41))}`;
 }
 
+/** Spans as COPY lines with their memory cost; a span that cannot be converted is counted in `bad` and reported. */
+export function encodeRows(encoder: RowEncoder, spans: readonly ReadableSpan[], onError: (err: unknown) => void): { lines: string[]; bytes: number; bad: number } {
+  const lines: string[] = [];
+  let bytes = 0;
+  let bad = 0;
+  for (let i = 0; i < spans.length; i++) {
+    try {
+      const line = encodeCopyLine(encoder.toRow(spans[i]));
+      lines.push(line);
+      bytes += lineCost(line);
+    } catch (err) {
+      bad++;
+      onError(err);
+    }
+  }
+  return { lines, bytes, bad };
+}
+
 /** First line of a PostgreSQL spool file: its rows are COPY lines of exactly these columns. */
 export const PG_SPOOL_HEADER = `#agentops-spool v1 ${COLUMNS.join(',')}\n`;

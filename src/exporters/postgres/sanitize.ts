@@ -176,6 +176,8 @@ export function sanitizedObjectJson(record: unknown, maxBytes: number, limits: S
   }
   // Room for the marker itself, so the final text stays under the cap.
   const budget = maxBytes - 96;
+  const fast = cleanFlatJson(record as Record<string, unknown>, keys, limits, budget);
+  if (fast !== undefined) return fast;
   const parts: string[] = [];
   let size = 2;
   let dropped = 0;
@@ -205,6 +207,49 @@ export function sanitizedObjectJson(record: unknown, maxBytes: number, limits: S
   }
   if (dropped > 0) parts.push(JSON.stringify(TRUNCATED_KEY) + ':' + JSON.stringify({ droppedEntries: dropped, limitBytes: maxBytes }));
   return '{' + parts.join(',') + '}';
+}
+
+const LONE_SURROGATE_TEST = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function cleanText(v: string, max: number): boolean {
+  if (v.length > max || v.indexOf('\0') !== -1) return false;
+  const w = v as WellFormedString;
+  return typeof w.isWellFormed === 'function' ? w.isWellFormed() : !LONE_SURROGATE_TEST.test(v);
+}
+
+function cleanScalar(v: unknown, limits: SanitizeLimits): boolean {
+  switch (typeof v) {
+    case 'string':
+      return cleanText(v, limits.maxStringLength);
+    case 'number':
+      return Number.isFinite(v);
+    case 'boolean':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * The common case, span attributes that need no cleaning (flat, finite numbers, clean strings
+ * within the limits, short enough): JSON.stringify of the record is already the sanitized text,
+ * at a fraction of the walk's cost. Undefined when any value needs the walk.
+ */
+function cleanFlatJson(record: Record<string, unknown>, keys: string[], limits: SanitizeLimits, budget: number): string | undefined {
+  try {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (!cleanText(k, limits.maxKeyLength)) return undefined;
+      const v = record[k];
+      if (cleanScalar(v, limits)) continue;
+      if (!Array.isArray(v)) return undefined;
+      for (let j = 0; j < v.length; j++) if (v[j] !== null && !cleanScalar(v[j], limits)) return undefined;
+    }
+    const json = JSON.stringify(record);
+    return json.length <= budget ? json : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Same cap for a list (span events, links): items in order until the budget is spent, then a marker item. */
