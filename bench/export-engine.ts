@@ -71,7 +71,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function run(): Promise<BenchRow[]> {
   configureTestServer({ durable: true });
   const rows: BenchRow[] = [];
-  const sink = await OtlpSink.start();
+  // A fresh receiver per scenario: a replay helper of an earlier one may still deliver to its own.
+  let sink = await OtlpSink.start();
+  const freshSink = async (): Promise<void> => {
+    await sink.close();
+    sink = await OtlpSink.start();
+  };
   const dirs: string[] = [];
   const dir = (): string => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'agentops-bench-engine-'));
@@ -90,16 +95,19 @@ export async function run(): Promise<BenchRow[]> {
     let G = 'Export engine: bursts at full speed, both exporters healthy';
     for (const sessions of [300, 1000]) {
       const bare = await runApp({ SESSIONS: String(sessions), EVENTS: '100', PACE_MS: '0' }, false);
-      sink.reset();
+      await freshSink();
       const e = await env();
       const traced = await runApp({ ...e, SESSIONS: String(sessions), EVENTS: '100', PACE_MS: '0' }, true);
       const spans = traced.out?.spans ?? NaN;
       const pg = await tableCounts(e.AGENTOPS_PG_URL);
       const atExit = { pg: pg.d, otlp: sink.distinct(), dupPg: pg.n - pg.d, dupOtlp: sink.duplicates };
+      const completeMs = await untilComplete(e.AGENTOPS_PG_URL, sink, spans, 90_000);
+      const after = await tableCounts(e.AGENTOPS_PG_URL);
       const label = `${sessions.toLocaleString('en-US')} x 100`;
       rows.push(
         { group: G, name: `${label}: spans in PostgreSQL when the process has ended`, value: (100 * atExit.pg) / spans, unit: '%', note: `${atExit.pg.toLocaleString('en-US')} of ${spans.toLocaleString('en-US')}, ${atExit.dupPg} duplicates; no replay command` },
         { group: G, name: `${label}: spans at the OTLP receiver when the process has ended`, value: (100 * atExit.otlp) / spans, unit: '%', note: `${atExit.otlp.toLocaleString('en-US')} of ${spans.toLocaleString('en-US')}, ${atExit.dupOtlp} duplicates` },
+        { group: G, name: `${label}: both destinations complete (the replay helper delivers what the exit spooled)`, value: completeMs / 1000, unit: 's after the exit', note: `${after.d} rows, ${sink.distinct()} at the receiver; duplicates: ${after.n - after.d} rows, ${sink.duplicates} at the receiver` },
         { group: G, name: `${label}: event-loop delay p99, with / without the preload`, value: (traced.out?.loopDelayP99Ms ?? NaN) / (bare.out?.loopDelayP99Ms ?? NaN), unit: 'x', note: `${traced.out?.loopDelayP99Ms.toFixed(1)} ms vs ${bare.out?.loopDelayP99Ms.toFixed(1)} ms; target ≤ 2x` },
         { group: G, name: `${label}: peak RSS, with / without the preload`, value: (traced.out?.rssMaxBytes ?? NaN) / (bare.out?.rssMaxBytes ?? NaN), unit: 'x', note: `${mib(traced.out?.rssMaxBytes ?? NaN).toFixed(0)} MiB vs ${mib(bare.out?.rssMaxBytes ?? NaN).toFixed(0)} MiB; target ≤ 2x` },
         { group: G, name: `${label}: events/s recorded, with / without the preload`, value: (traced.out?.eventsPerSec ?? NaN) / (bare.out?.eventsPerSec ?? NaN), unit: 'x', note: `${Math.round(traced.out?.eventsPerSec ?? 0).toLocaleString('en-US')} vs ${Math.round(bare.out?.eventsPerSec ?? 0).toLocaleString('en-US')} events/s` },
@@ -120,8 +128,8 @@ export async function run(): Promise<BenchRow[]> {
     // The OTLP receiver hangs, resets or refuses: the natural exit stays bounded, PostgreSQL complete.
     G = 'Export engine: OTLP receiver failing at exit (AGENTOPS_SHUTDOWN_TIMEOUT_MS=5000)';
     for (const mode of ['hang', 'reset', 'refuse'] as SinkMode[]) {
+      await freshSink();
       await sink.setMode(mode);
-      sink.reset();
       const e = await env();
       const r = await runApp({ ...e, SESSIONS: '50', EVENTS: '20', PACE_MS: '0' }, true);
       await sink.setMode('ok');
@@ -132,7 +140,7 @@ export async function run(): Promise<BenchRow[]> {
 
     // The receiver down for 15 s in a paced run (~1,000 events/s), then back.
     G = 'Export engine: OTLP receiver down for 15 s during a paced run (~1,000 events/s)';
-    sink.reset();
+    await freshSink();
     const e = await env();
     let upAt = 0;
     const timers: NodeJS.Timeout[] = [];
@@ -152,7 +160,7 @@ export async function run(): Promise<BenchRow[]> {
 
     // The receiver down for a whole run: the next run (or the first run's replay helper) delivers.
     G = 'Export engine: OTLP receiver down for a whole run';
-    sink.reset();
+    await freshSink();
     const shared = await env();
     await sink.setMode('refuse');
     const first = await runApp({ ...shared, SESSIONS: '20', EVENTS: '20', PACE_MS: '0' }, true);
@@ -165,7 +173,7 @@ export async function run(): Promise<BenchRow[]> {
     // process.exit(3), an uncaught exception, an unhandled rejection.
     G = 'Export engine: the process ends abruptly (15 sessions x 105 events, both exporters healthy)';
     for (const end of ['exit', 'throw', 'reject']) {
-      sink.reset();
+      await freshSink();
       const e2 = await env();
       const bare = await runApp({ SESSIONS: '15', EVENTS: '105', PACE_MS: '0', END: end }, false);
       const r = await runApp({ ...e2, SESSIONS: '15', EVENTS: '105', PACE_MS: '0', END: end }, true);

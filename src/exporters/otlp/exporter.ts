@@ -15,6 +15,7 @@ import type { Destination } from '../destination';
 import { backoffDelay } from '../retry';
 import { Spool } from '../spool';
 import { IdleWaiters } from '../idle-waiters';
+import { WakeTimer } from '../wake-timer';
 import { OTLP_SPOOL_HEADER, OtlpCodec, spanCost, toSpoolLine } from './body';
 import type { OtlpExporterConfig } from './config';
 import { OtlpSpoolReplayer } from './replayer';
@@ -50,8 +51,7 @@ export class OtlpExporter implements Destination {
   private readonly inFlight = new Set<Batch>();
   private consecutiveFailures = 0;
   private pausedUntil = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = 0;
+  private readonly wakeTimer = new WakeTimer(() => this.pump());
   private draining = 0;
   private drainDeadline = 0;
   private closed = false;
@@ -176,8 +176,7 @@ export class OtlpExporter implements Destination {
 
   private stop(): void {
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.wakeTimer.cancel();
     this.sender.close();
     this.spool.close();
   }
@@ -185,16 +184,7 @@ export class OtlpExporter implements Destination {
   // --- sending --------------------------------------------------------------------------------
 
   private schedule(delayMs: number): void {
-    if (this.closed) return;
-    const at = Date.now() + Math.max(0, delayMs);
-    if (this.timer !== undefined && this.timerAt <= at) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, Math.max(0, delayMs));
-    this.timer.unref();
+    if (!this.closed) this.wakeTimer.in(delayMs);
   }
 
   private pump(): void {

@@ -21,6 +21,7 @@ import { classifyError, describeError, errorCode, isTlsError } from './errors';
 import { TableNames, tableNames } from './identifier';
 import { HeldRows, type Batch } from './queue';
 import { IdleWaiters } from '../idle-waiters';
+import { WakeTimer } from '../wake-timer';
 import { backoffDelay } from '../retry';
 import { Spool, SpoolStatus } from '../spool';
 import { SpoolReplayer, type ReplayResult } from './replayer';
@@ -60,8 +61,7 @@ export class PostgresSpanExporter implements SpanExporter {
 
   private consecutiveFailures = 0;
   private pausedUntil = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = 0;
+  private readonly wakeTimer = new WakeTimer(() => this.pump());
   private flushing = 0;
   private stopping = false;
   private closed = false;
@@ -203,7 +203,7 @@ export class PostgresSpanExporter implements SpanExporter {
     if (this.closed) return 0;
     this.stopping = true;
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.wakeTimer.cancel();
     const lines: string[] = [];
     for (const l of this.held.takeAll()) lines.push(l);
     for (const l of this.spooler.takeAll()) lines.push(l);
@@ -226,16 +226,7 @@ export class PostgresSpanExporter implements SpanExporter {
   // --- writer ---------------------------------------------------------------------------------
 
   private schedule(delayMs: number): void {
-    if (this.closed) return;
-    const at = Date.now() + Math.max(0, delayMs);
-    if (this.timer !== undefined && this.timerAt <= at) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, Math.max(0, delayMs));
-    this.timer.unref();
+    if (!this.closed) this.wakeTimer.in(delayMs);
   }
 
   private pump(): void {
@@ -355,7 +346,7 @@ export class PostgresSpanExporter implements SpanExporter {
       this.pump();
       const drained = await this.drained.wait(this.config.shutdownTimeoutMs);
       this.closed = true;
-      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.wakeTimer.cancel();
       let left = 0;
       if (!drained) {
         const batches = [...this.held.retry.splice(0), ...this.held.inFlight];
