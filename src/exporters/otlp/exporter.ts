@@ -28,6 +28,8 @@ const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 10_000;
 /** A receiver asking for more than this is probed again sooner: a shutdown must not wait an hour. */
 const RETRY_AFTER_CAP_MS = 60_000;
+/** How long a drain past its deadline still waits for the answers to requests in flight. */
+const IN_FLIGHT_GRACE_MS = 500;
 
 interface Batch {
   spans: ReadableSpan[];
@@ -128,6 +130,12 @@ export class OtlpExporter implements Destination {
       // delivers what its predecessor could not.
       const replay = this.idle() && this.replayer.mayHaveWork && this.consecutiveFailures === 0 ? this.replayer.start() : this.replayer.current;
       if (replay !== undefined) await this.untilDeadline(replay, deadline);
+      // Requests in flight get a last moment to be answered (the answer may already wait behind
+      // CPU-bound work): spooling a request the receiver did take would send its spans twice.
+      if (this.inFlight.size > 0) {
+        this.spoolQueued();
+        await this.idleWaiters.wait(IN_FLIGHT_GRACE_MS);
+      }
       if (!this.idle()) {
         // Past the deadline: everything still held goes to the spool. A request in flight may
         // yet arrive; its spans are spooled all the same, since losing them would be worse.
@@ -321,8 +329,15 @@ export class OtlpExporter implements Destination {
   }
 
   private spoolHeld(): void {
-    const batches = [...this.inFlight, ...this.retryQueue.splice(0)];
+    const inFlight = [...this.inFlight];
     this.inFlight.clear();
+    for (const b of inFlight) this.toSpool(b);
+    this.spoolQueued();
+  }
+
+  /** What waits for a request (queue and retries) goes to the spool; requests in flight stay. */
+  private spoolQueued(): void {
+    const batches = this.retryQueue.splice(0);
     while (this.queue.length > 0) batches.push(this.takeBatch());
     for (const b of batches) this.toSpool(b);
     this.idleWaiters.check();
