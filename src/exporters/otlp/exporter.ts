@@ -132,9 +132,10 @@ export class OtlpExporter implements Destination {
       if (replay !== undefined) await this.untilDeadline(replay, deadline);
       // Requests in flight get a last moment to be answered (the answer may already wait behind
       // CPU-bound work): spooling a request the receiver did take would send its spans twice.
-      if (this.inFlight.size > 0) {
+      if (this.inFlight.size > 0 || this.replayer.current !== undefined) {
         this.spoolQueued();
-        await this.idleWaiters.wait(IN_FLIGHT_GRACE_MS);
+        this.replayer.stopAfterCurrent();
+        await Promise.all([this.idleWaiters.wait(IN_FLIGHT_GRACE_MS), this.untilDeadline(this.replayer.current ?? Promise.resolve(), Date.now() + IN_FLIGHT_GRACE_MS)]);
       }
       if (!this.idle()) {
         // Past the deadline: everything still held goes to the spool. A request in flight may

@@ -21,6 +21,7 @@ export class OtlpSpoolReplayer {
   /** The spool may hold files: set when one is written, cleared when a claim finds none. */
   mayHaveWork = true;
   private running: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(
     private readonly spool: Spool,
@@ -33,9 +34,15 @@ export class OtlpSpoolReplayer {
     return this.running;
   }
 
+  /** The pass in progress ends after the request it is waiting for (a drain past its deadline). */
+  stopAfterCurrent(): void {
+    if (this.running !== undefined) this.stopping = true;
+  }
+
   start(): Promise<void> {
     this.running ??= this.loop().finally(() => {
       this.running = undefined;
+      this.stopping = false;
       this.onEnded();
     });
     return this.running;
@@ -43,7 +50,7 @@ export class OtlpSpoolReplayer {
 
   private async loop(): Promise<void> {
     try {
-      while (this.host.mayGoOn()) {
+      while (this.host.mayGoOn() && !this.stopping) {
         const file = await this.spool.claimNext();
         if (file === null) {
           this.mayHaveWork = false;
