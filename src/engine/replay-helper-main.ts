@@ -13,20 +13,24 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
   const destinations = readDestinationsConfig(config, source, errors);
   const deadline = Date.now() + HELPER_BUDGET_MS;
-  for (;;) {
-    const release = acquireLock(destinations);
-    if (release === undefined) return;
-    const core = new EngineCore(createDestinations(destinations, { autoReplay: false }));
-    try {
-      await Promise.all(core.destinations.map((d) => d.replayUntil(deadline)));
-    } finally {
-      release();
+  const core = new EngineCore(createDestinations(destinations, { autoReplay: false }));
+  try {
+    for (;;) {
+      const release = acquireLock(destinations);
+      if (release === undefined) return;
+      try {
+        await Promise.all(core.destinations.map((d) => d.replayUntil(deadline)));
+      } finally {
+        release();
+      }
+      // Spools written while the lock was held were left to us by helpers that saw it taken;
+      // a file another live process has claimed is waited for too.
+      if (!(await core.spoolHasWork()) || Date.now() >= deadline) return;
+      await new Promise((r) => setTimeout(r, 1000));
     }
-    // Spools written while the lock was held were left to us by helpers that saw it taken.
-    const more = await core.spoolHasWork();
+  } finally {
     // Holds nothing but connections: stop without another pass over the spool.
     core.spoolAllSync();
-    if (!more || Date.now() >= deadline) return;
   }
 }
 

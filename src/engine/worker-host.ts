@@ -18,11 +18,11 @@ const MAX_IN_FLIGHT_SPANS = 50_000;
 /** The longest one wait for the worker may last: memory may grow past the bound, the app must not stall. */
 const MAX_BACKPRESSURE_WAIT_MS = 2_000;
 /** Time a drain may take past its deadline: the worker's last synchronous spool writes. */
-const DRAIN_GRACE_MS = 1_000;
+const DRAIN_GRACE_MS = 2_000;
 /**
- * Past the grace, the wait goes on only while the worker keeps finishing work (writing a large
- * backlog to the spool), and never longer than this: a worker that is stuck loses its spans
- * rather than holding the process.
+ * Past the grace, the wait goes on only while the worker shows progress (it beats while a drain
+ * runs, and on every finished piece of work, such as a large backlog written to the spool), and
+ * never longer than this: a worker that is stuck loses its spans rather than holding the process.
  */
 const DRAIN_PROGRESS_CAP_MS = 30_000;
 const PROGRESS_QUIET_MS = 500;
@@ -109,7 +109,7 @@ export class WorkerHost implements EngineHost {
     this.drained.delete(seq);
     this.trim();
     if (r !== undefined) return r;
-    logger.error('the export thread did not finish within the shutdown timeout; spans it held may be lost', { spansNotTakenIn: this.inFlight() });
+    logger.error('the export thread did not finish in time; spans it held may be lost', { spansNotTakenIn: this.inFlight(), pastDeadlineMs: Date.now() - deadline });
     return { spoolHasWork: true, timedOut: true };
   }
 

@@ -59,10 +59,14 @@ parentPort!.on('message', (m: ToWorker) => {
     }
     return;
   }
+  // While a drain runs the event loop is alive and the drain's own deadlines bound it: beat, so
+  // that a worker slowed by a busy machine is waited for rather than cut off with spans in hand.
+  const beat = setInterval(progress, 100);
   void core
     .drain(m.deadline, m.final)
     .catch(() => ({ spoolHasWork: true }))
     .then((r) => {
+      clearInterval(beat);
       report({ type: 'drained', seq: m.seq, report: r, stats: statsReport() });
       Atomics.store(shared, SLOT.DRAINED, m.seq);
       Atomics.notify(shared, SLOT.DRAINED);

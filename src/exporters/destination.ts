@@ -19,7 +19,7 @@ export interface Destination {
   spoolAllSync(): void;
   /** Replays the spool until it is empty, the destination fails, or `deadline` passes. */
   replayUntil(deadline: number): Promise<void>;
-  /** True when the spool holds files that nobody is replaying. */
+  /** True when the spool holds files (claimed ones included: at exit our own claims go stale). */
   spoolHasWork(): Promise<boolean>;
   /** Spans held in memory now. */
   queued(): number;

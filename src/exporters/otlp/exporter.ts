@@ -180,7 +180,9 @@ export class OtlpExporter implements Destination {
   }
 
   async spoolHasWork(): Promise<boolean> {
-    return this.spool.hasWork();
+    // Claimed files count: a claim of this process is stale the moment it exits.
+    const st = await this.spool.status();
+    return st.files + st.claimed > 0;
   }
 
   private stop(): void {

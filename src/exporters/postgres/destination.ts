@@ -54,7 +54,9 @@ export class PostgresDestination implements Destination {
   }
 
   async spoolHasWork(): Promise<boolean> {
-    return (await this.exporter.spoolStatus()).files > 0;
+    // Claimed files count: a claim of this process (a replay cut by the exit) is stale the moment it exits.
+    const st = await this.exporter.spoolStatus();
+    return st.files + st.claimed > 0;
   }
 
   queued(): number {
