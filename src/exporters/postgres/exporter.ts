@@ -318,7 +318,8 @@ export class PostgresSpanExporter implements SpanExporter {
             : 'postgres refuses the exporter (configuration); spans wait in memory and the spool';
       logger.limited('error', `pg.write_failed.config.${code ?? ''}`, msg, fields);
     } else {
-      logger.limited('warn', 'pg.write_failed', 'postgres write failed; will retry', fields);
+      // One line per error code: a second kind of failure is news, not a repeat.
+      logger.limited('warn', `pg.write_failed.${code ?? cls}`, 'postgres write failed; will retry', fields);
     }
     const exhausted = cls === 'unknown' ? false : b.attempts > this.config.retryCount;
     if (exhausted && !this.stopping) {
