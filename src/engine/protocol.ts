@@ -21,8 +21,7 @@ export const SLOT = {
 } as const;
 export const SLOT_COUNT = 4;
 
-/** Marks the worker's environment, so a preload loaded in it (NODE_OPTIONS) stays inert. */
-export const ENGINE_THREAD_MARK = '__AGENTOPS_OTEL_EXPORT_THREAD';
+export { ENGINE_THREAD_MARK } from '../telemetry/loader-thread';
 
 export interface WorkerInit {
   destinations: DestinationsConfig;

@@ -8,12 +8,12 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REPLAY_HELPER_MARK } from '../telemetry/loader-thread';
 import { logger } from '../telemetry/logger';
 import type { DestinationsConfig } from './core';
 
-/** Marks the helper's environment: a preload in NODE_OPTIONS stays inert there. */
-export const REPLAY_HELPER_MARK = '__AGENTOPS_OTEL_REPLAY_HELPER';
-const BUDGET_MS = 60_000;
+export { REPLAY_HELPER_MARK };
+export const HELPER_BUDGET_MS = 60_000;
 
 function lockPath(cfg: DestinationsConfig): string | undefined {
   const dirs = [cfg.otlp?.spoolDir, cfg.postgres?.spoolDir].filter((d): d is string => d !== undefined);
@@ -82,7 +82,6 @@ export function acquireLock(cfg: DestinationsConfig): (() => void) | undefined {
   return undefined;
 }
 
-export const HELPER_BUDGET_MS = BUDGET_MS;
 
 /** Resolves once process `pid` has ended (or after `maxMs`). */
 export async function parentGone(pid: number, maxMs = 10_000): Promise<void> {
