@@ -71,9 +71,8 @@ async function countRows(url: string): Promise<number> {
 
 async function waitForRows(url: string, expected: number, timeoutMs: number): Promise<{ rows: number; at: number }> {
   const until = Date.now() + timeoutMs;
-  let rows = 0;
   for (;;) {
-    rows = await countRows(url).catch(() => 0);
+    const rows = await countRows(url).catch(() => 0);
     if (rows >= expected || Date.now() > until) return { rows, at: Date.now() };
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -62,7 +62,7 @@ export async function main(topic = 'battery recycling'): Promise<string> {
   try {
     await planner.run(() => fakeLlm(session, 'gpt-4o', `plan a report on ${topic}`));
     const [a, b] = await Promise.all([research(session, researcher, topic), research(session, researcher, `${topic} costs`)]);
-    const report = await write(session, writer, [...a, ...b]);
+    await write(session, writer, [...a, ...b]);
     await session.end('Success', 'report written');
     console.log(`session ${session.id} ended: ${session.eventCounts.llms} LLM calls, ${session.eventCounts.tools} tool calls, ${session.eventCounts.actions} actions, ${session.eventCounts.errors} errors`);
     return session.id;

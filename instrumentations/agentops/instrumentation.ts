@@ -267,7 +267,7 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
     const parent = this.parentFor(state, event.agentId);
     const agentId = event.agentId ?? parent.agentId;
     if (event.agentId === undefined && agentId !== undefined) event.agentId = agentId;
-    const span = this.startEventSpan(state, event, parent, this.startAttributes(state, event));
+    const span = this.startEventSpan(event, parent, this.startAttributes(state, event));
     const ref: SpanRef = { span, ctx: trace.setSpan(parent.ctx, span), agentId };
     state.openEvents.set(event, ref);
     state.openSpans.set(span, ref);
@@ -279,7 +279,7 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
     return U.eventStartAttributes(event, state.session, agent, this.options());
   }
 
-  private startEventSpan(state: SessionState, event: Event, parent: SpanRef, attributes: Attributes): Span {
+  private startEventSpan(event: Event, parent: SpanRef, attributes: Attributes): Span {
     stats.spanCreated(String(event.eventType));
     let name: string;
     try {
@@ -310,7 +310,7 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
       span.setAttributes(attrs);
     } else {
       const parent = this.isErrorWithOpenTrigger(state, event) ?? this.parentFor(state, event.agentId);
-      span = this.startEventSpan(state, event, parent, attrs);
+      span = this.startEventSpan(event, parent, attrs);
     }
     try {
       if (event.eventType === 'errors') this.markError(state, span, event);
@@ -318,7 +318,8 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
       // A span that was started is always ended, even when an attribute could not be read.
       span.end(U.hrTimeFromNanos(event.endTimeNs ?? event.initTimeNs));
     }
-    if (failure !== undefined) throw failure;
+    // Caught by guard(), which logs it: a tracing failure never reaches the app.
+    if (failure !== undefined) throw failure as Error;
   }
 
   /** An ErrorEvent whose trigger is still running nests under the trigger's span. */

@@ -206,7 +206,7 @@ export function decodeJson(body: unknown): Obj | undefined {
   else return undefined;
   try {
     const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v) : undefined;
   } catch {
     return undefined;
   }

@@ -30,7 +30,7 @@ export function isApiPromise(value: unknown): value is ApiPromiseLike {
     typeof v.then === 'function' &&
     typeof v.parseResponse === 'function' &&
     v.responsePromise !== undefined &&
-    typeof (v.responsePromise as Promise<unknown>).then === 'function'
+    typeof (v.responsePromise).then === 'function'
   );
 }
 

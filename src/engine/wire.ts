@@ -182,7 +182,7 @@ function wireResource(r: WireResource): Resource {
       throw new Error('a wire resource is read-only');
     },
     getRawAttributes: () => Object.entries(r.attributes),
-  } as unknown as Resource;
+  };
 }
 
 export class WireReadableSpan implements ReadableSpan {

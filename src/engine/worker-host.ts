@@ -58,7 +58,7 @@ export class WorkerHost implements EngineHost {
   ) {
     const channel = new MessageChannel();
     this.reports = channel.port1;
-    const init: WorkerInit = { destinations: cfg, logLevel: logger.level, secrets: registeredSecrets(), shared: this.shared.buffer as SharedArrayBuffer, reports: channel.port2, statsIntervalMs: STATS_INTERVAL_MS };
+    const init: WorkerInit = { destinations: cfg, logLevel: logger.level, secrets: registeredSecrets(), shared: this.shared.buffer, reports: channel.port2, statsIntervalMs: STATS_INTERVAL_MS };
     this.worker = new Worker(path.join(__dirname, 'worker.js'), {
       workerData: init,
       transferList: [channel.port2],

@@ -257,7 +257,7 @@ export class Spool {
     let oldest: number | null = null;
     for (const n of await this.entries()) {
       if (n.includes(TMP) || n.endsWith('.rejected')) continue;
-      let size = 0;
+      let size: number;
       try {
         size = (await fsp.stat(path.join(this.dir, n))).size;
       } catch {

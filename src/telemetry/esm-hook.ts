@@ -22,7 +22,7 @@ export function registerEsmHook(modules: readonly string[]): boolean {
   }
   process.env[LOADER_THREAD_MARK] = '1';
   try {
-    register(pathToFileURL(path.join(__dirname, 'esm-loader.mjs')).href as unknown as string, pathToFileURL(__filename), { data: { include: [...modules] } });
+    register(pathToFileURL(path.join(__dirname, 'esm-loader.mjs')).href, pathToFileURL(__filename), { data: { include: [...modules] } });
     Object.defineProperty(g, SLOT, { value: true, enumerable: false, configurable: true });
     return true;
   } catch (err) {

@@ -3,7 +3,7 @@
 // Node 20 can call `initialize` twice when the hook is registered before its ESM loader exists (a
 // `--require` preload); import-in-the-middle then prints a warning on the app's stderr. The second
 // call brings the same options, so it is skipped here.
-// @ts-ignore -- the hook module ships no type declarations
+// @ts-expect-error -- the hook module ships no type declarations
 import { initialize as iitmInitialize, load, resolve } from '@opentelemetry/instrumentation/hook.mjs';
 
 let initialized = false;

@@ -241,7 +241,7 @@ export async function startBedrockServer(): Promise<BedrockServer> {
         json(res, 404, { message: `no route ${req.method} ${path}` }, { 'x-amzn-errortype': 'UnknownOperationException' });
         return;
       }
-      let body: Obj = {};
+      let body: Obj;
       try {
         body = parts.length > 0 ? (JSON.parse(Buffer.concat(parts).toString('utf8')) as Obj) : {};
       } catch {

@@ -228,7 +228,7 @@ export async function startLlmServer(): Promise<LlmServer> {
     const parts: Buffer[] = [];
     req.on('data', (d: Buffer) => parts.push(d));
     req.on('end', () => {
-      let body: Obj = {};
+      let body: Obj;
       try {
         body = parts.length > 0 ? (JSON.parse(Buffer.concat(parts).toString('utf8')) as Obj) : {};
       } catch {

@@ -68,7 +68,7 @@ function pidAlive(pid: number): boolean {
 
 /** Stops servers and removes data directories left by test processes that no longer exist. */
 export function cleanLeftovers(): void {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(DIR_PREFIX));
   } catch {
@@ -197,7 +197,7 @@ export function canControlServer(): boolean {
 /** Skips the current test when the server is external (it cannot be stopped from here). */
 export function requireServerControl(ctx: Mocha.Context): void {
   if (!canControlServer()) {
-    // eslint-disable-next-line no-console
+     
     console.log('      (skipped: AGENTOPS_TEST_PG_URL names an external server, which these outage tests cannot stop and start)');
     ctx.skip();
   }
@@ -223,7 +223,7 @@ export async function startServer(): Promise<void> {
 /** Pids of the direct children of `pid` (Linux /proc; empty elsewhere). */
 function childPids(pid: number): number[] {
   const out: number[] = [];
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
   } catch {

@@ -140,7 +140,7 @@ export async function startTlsPostgres(pki: Pki, password: string): Promise<TlsP
   } catch (err) {
     await pg.stop().catch(() => undefined);
     fs.rmSync(base, { recursive: true, force: true });
-    throw new Error(`TLS PostgreSQL did not start: ${String(err ?? '')} ${log.slice(-8).join(' | ')}`);
+    throw new Error(`TLS PostgreSQL did not start: ${String(err ?? '')} ${log.slice(-8).join(' | ')}`, { cause: err });
   }
   return {
     port,

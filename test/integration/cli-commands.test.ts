@@ -230,7 +230,7 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       assert.match(spanLines[0], /^session\s+\S+ \S+\s+ERROR\s+│█+│ end_state=Fail/);
       const agent = spanLines.findIndex((l) => /^[├└]─ invoke_agent worker/.test(l));
       assert.ok(agent > 0);
-      const chat = spanLines.find((l) => /^│  [├└]─ chat gpt-4o /.test(l));
+      const chat = spanLines.find((l) => /^│ {2}[├└]─ chat gpt-4o /.test(l));
       assert.ok(chat, 'the LLM call is indented under the agent');
       assert.match(chat, /model=gpt-4o tokens=11→22 cost=\$0\.001/);
       assert.ok(spanLines.some((l) => /action fetch_page\s+\S+ \S+\s+ERROR .*error\.type=TypeError/.test(l)));
@@ -275,7 +275,7 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       const bad = await cli(['trace', 'not-a-uuid'], env);
       assert.equal(bad.code, 2);
       assert.equal(bad.stdout, '');
-      assert.match(bad.stderr, /^agentops-otel: "not-a-uuid" is not a session id\n  → expected a UUID/);
+      assert.match(bad.stderr, /^agentops-otel: "not-a-uuid" is not a session id\n {2}→ expected a UUID/);
       assert.ok(!/\n\s+at /.test(bad.stderr), 'no stack trace');
       const unknown = await cli(['trace', '00000000-0000-4000-8000-000000000000'], env);
       assert.equal(unknown.code, 1);

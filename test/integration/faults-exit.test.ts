@@ -135,7 +135,7 @@ describe('faults: the app ends while PostgreSQL is down', function () {
     const sessionId = await app.sessionId();
     assert.ok(await eventually(async () => (await sessionRows(dbUrl, sessionId)) === total, 20_000), 'the first half stored before the outage');
     await stopServer();
-    let snapshot: string[] = [];
+    let snapshot: string[];
     try {
       app.send('continue');
       await app.waitText('ready');

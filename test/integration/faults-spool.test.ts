@@ -68,7 +68,7 @@ describe('faults: the spool is unwritable or full while PostgreSQL is down', fun
 
   it('spool directory not writable: every span counted as dropped (spool_write_failed) and logged; no crash', async function () {
     if (process.getuid?.() === 0) {
-      // eslint-disable-next-line no-console
+       
       console.log('      (skipped: running as root, which ignores directory permissions; the "directory is a file" test covers an unwritable spool)');
       return this.skip();
     }

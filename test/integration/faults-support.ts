@@ -199,7 +199,7 @@ export function assertNothingReachedApp(res: ChildResult): void {
 
 /** The event-loop figures of a fault window, printed for the benchmark notes (not asserted as timings). */
 export function logLoop(fault: string, r: LoopReport): void {
-  // eslint-disable-next-line no-console
+   
   console.log(`      [${fault}] event-loop delay (${r.loopDelayMs.resolution} ms timer) p50=${r.loopDelayMs.p50} ms p99=${r.loopDelayMs.p99} ms max=${r.loopDelayMs.max} ms; ${r.recordedInWindow} events recorded; peak RSS ${r.peakRssMB} MB${r.heapUsedAfterGcMB !== undefined ? `; heap after GC ${r.heapUsedAfterGcMB} MB` : ''}`);
 }
 

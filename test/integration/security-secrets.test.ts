@@ -175,7 +175,7 @@ describe('security: secrets never leave the process', function () {
 
   it('the CLI (doctor, sessions, migrate, replay, export; with --verbose; with invalid values)', async function () {
     if (!fs.existsSync(CLI)) {
-      // eslint-disable-next-line no-console
+       
       console.log(`      (skipped: ${path.relative(REPO_ROOT, CLI)} is not built yet; the CLI is checked once it exists)`);
       this.skip();
     }

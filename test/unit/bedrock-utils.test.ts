@@ -284,7 +284,7 @@ describe('genai: error attributes of AWS SDK errors', () => {
 });
 
 describe('bedrock instrumentation: patching the client', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const sdk = require('@aws-sdk/client-bedrock-runtime') as { BedrockRuntimeClient: { prototype: Record<string, unknown> } };
   const proto = sdk.BedrockRuntimeClient.prototype;
 

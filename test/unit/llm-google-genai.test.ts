@@ -197,7 +197,7 @@ describe('async iterator observation (in place)', () => {
 });
 
 describe('google-genai patching of the real SDK module', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const sdk = require('@google/genai') as { GoogleGenAI: new (o: object) => { models: Record<string, unknown> }; Models: { prototype: object } };
 
   it('wraps the per-instance methods of clients made after the patch, once, and unpatch stops it', () => {

@@ -23,7 +23,7 @@ export class OtlpCodec {
   constructor(protocol: OtlpConfig['protocol']) {
     const t = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
     this.kind = protocol === 'http/json' ? 'j' : 'p';
-    this.serializer = (this.kind === 'j' ? t.JsonTraceSerializer : t.ProtobufTraceSerializer) as unknown as Serializer;
+    this.serializer = this.kind === 'j' ? t.JsonTraceSerializer : t.ProtobufTraceSerializer;
   }
 
   get contentType(): string {

@@ -123,13 +123,17 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 }
 
 /** Text of an answer for a log line: mostly-printable bodies as text (other bytes as '.'), binary ones as hex; both cut short. */
+// Control characters of a receiver's answer are shown as dots: the text goes into one log line.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/g;
+
 export function preview(body: Buffer, contentType?: string): string {
   const head = body.subarray(0, 512);
   let printable = 0;
   for (const b of head) if ((b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d || b >= 0x80) printable++;
   const texty = (contentType ?? '').startsWith('text/') || (contentType ?? '').includes('json');
   if (texty || printable >= head.length * 0.8) {
-    const text = head.toString('utf8').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/g, '.').replace(/\s+/g, ' ').trim();
+    const text = head.toString('utf8').replace(CONTROL_CHARS, '.').replace(/\s+/g, ' ').trim();
     return text + (body.length > 512 ? '…' : '');
   }
   return `0x${body.subarray(0, 64).toString('hex')}${body.length > 64 ? '…' : ''} (${body.length} bytes)`;

@@ -98,21 +98,31 @@ export class RowEncoder {
     if (hit === undefined) {
       let attrs: Record<string, unknown> = {};
       try {
-        attrs = (span.resource.attributes ?? {}) as Record<string, unknown>;
+        attrs = (span.resource.attributes ?? {});
       } catch {
         // a resource whose async attributes failed: store what we can (nothing)
       }
       const svc = attrs['service.name'];
-      hit = { json: sanitizedObjectJson(attrs, this.limits.maxAttributesBytes, this.limits), service: svc === undefined || svc === null ? null : text(String(svc), 1024) };
+      hit = { json: sanitizedObjectJson(attrs, this.limits.maxAttributesBytes, this.limits), service: text(svc, 1024) };
       this.resourceCache.set(r, hit);
     }
     return hit;
   }
 }
 
+/** A non-string value (a resource's service.name, say) as text; never throws. */
+function asText(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 function text(v: unknown, max: number): string | null {
   if (v === undefined || v === null) return null;
-  return sanitizeString(typeof v === 'string' ? v : String(v), max);
+  return sanitizeString(typeof v === 'string' ? v : asText(v), max);
 }
 
 /** Event and link times are nanosecond strings too, for the same precision reason. */
