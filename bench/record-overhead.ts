@@ -15,7 +15,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AgentOpsInstrumentation } from '../instrumentations/agentops/instrumentation';
 import { Client, LLMEvent, type Session } from '../src/client';
 import { HandoffSpanProcessor } from '../src/engine/handoff';
-import { sessionIdGenerator } from '../src/telemetry/id-generator';
+import { sessionIdGenerator } from '../instrumentations/agentops/id-generator';
 import { nsPerOp, nsPerOpWithSetup } from './measure';
 import type { BenchRow } from './table';
 

@@ -1,7 +1,7 @@
 /**
  * The instrumentations the preload can load, by name. `AGENTOPS_INSTRUMENTATIONS_ENABLED` /
  * `_DISABLED` (or OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS)
- * choose among them (src/config/instrumentation-config.ts).
+ * choose among them (instrumentations/config.ts).
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { AgentOpsInstrumentation } from './agentops/instrumentation';

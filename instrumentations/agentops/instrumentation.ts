@@ -10,9 +10,9 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import * as path from 'node:path';
 import type { Agent, Client, Event, Session } from '../../src/client';
-import { sessionIdGenerator, sessionIdToTraceId } from '../../src/telemetry/id-generator';
-import { logger } from '../../src/telemetry/logger';
-import { stats } from '../../src/telemetry/stats';
+import { sessionIdGenerator, sessionIdToTraceId } from './id-generator';
+import { logger } from '../../src/shared/logger';
+import { stats } from '../../src/shared/stats';
 import { bindEmitterListeners, unbindEmitterListeners } from './emitter-context';
 import type { AgentOpsInstrumentationConfig } from './types';
 import * as U from './utils';

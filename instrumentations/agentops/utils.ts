@@ -5,7 +5,7 @@
  */
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { Agent, ActionEvent, ErrorEvent, Event, LLMEvent, Session, ToolEvent } from '../../src/client';
-import { safeJson, toAttributeText, truncateText } from '../../src/telemetry/serialize';
+import { safeJson, toAttributeText, truncateText } from '../../src/shared/serialize';
 import * as S from './semconv';
 
 export interface MappingOptions {

@@ -18,7 +18,7 @@
  * place: the app keeps the SDK's object and reads every event itself, unchanged.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import { logger } from '../../src/telemetry/logger';
+import { logger } from '../../src/shared/logger';
 import { observeAsyncIterable } from '../genai/async-iterable';
 import { packageVersion, recorderDeps } from '../genai/base';
 import { traceLlmCall, type LlmCall, type RecorderDeps } from '../genai/recorder';

@@ -4,7 +4,7 @@
  * yields the very values and errors of the original one. Nothing is read ahead or buffered: we see
  * a value when the caller pulls it.
  */
-import { logger } from '../../src/telemetry/logger';
+import { logger } from '../../src/shared/logger';
 import { wrapIterator, type StreamHooks } from './stream';
 import type { StreamEnd } from './types';
 

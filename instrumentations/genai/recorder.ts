@@ -13,9 +13,9 @@ import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attrib
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { getClient, LLMEvent, type Session } from '../../src/client';
 import { nowNs } from '../../src/client/timestamps';
-import { autoSession } from '../../src/telemetry/auto-session';
-import { logger } from '../../src/telemetry/logger';
-import { stats } from '../../src/telemetry/stats';
+import { autoSession } from './auto-session';
+import { logger } from '../../src/shared/logger';
+import { stats } from '../../src/shared/stats';
 import * as AU from '../agentops/utils';
 import * as AS from '../agentops/semconv';
 import { costUsd } from './prices';

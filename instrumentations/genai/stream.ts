@@ -9,7 +9,7 @@
  * replace the functions they already hold (`responsePromise`, `parseResponse`, `iterator`) with
  * ones that call the originals and pass every value and error through unchanged.
  */
-import { logger } from '../../src/telemetry/logger';
+import { logger } from '../../src/shared/logger';
 import type { StreamEnd } from './types';
 
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -15,7 +15,7 @@
  * unhandled) and the very generator the SDK made, watched in place.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import { logger } from '../../src/telemetry/logger';
+import { logger } from '../../src/shared/logger';
 import { packageVersion, recorderDeps } from '../genai/base';
 import { traceLlmCall, type LlmCall, type RecorderDeps } from '../genai/recorder';
 import * as S from '../genai/semconv';

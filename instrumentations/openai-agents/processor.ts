@@ -11,9 +11,9 @@
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { ActionEvent, getClient, ToolEvent, type Agent, type Session } from '../../src/client';
-import { autoSession } from '../../src/telemetry/auto-session';
-import { logger } from '../../src/telemetry/logger';
-import { stats } from '../../src/telemetry/stats';
+import { autoSession } from '../genai/auto-session';
+import { logger } from '../../src/shared/logger';
+import { stats } from '../../src/shared/stats';
 import * as AS from '../agentops/semconv';
 import type { ParentInfo } from '../genai/recorder';
 import * as S from '../genai/semconv';

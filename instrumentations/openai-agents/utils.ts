@@ -2,7 +2,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import * as AS from '../agentops/semconv';
 import * as S from '../genai/semconv';
-import { toAttributeText } from '../../src/telemetry/serialize';
+import { toAttributeText } from '../../src/shared/serialize';
 import * as G from './semconv';
 import type { AgentsSpan } from './types';
 

@@ -7,7 +7,7 @@ import { ConfigError } from '../config/errors';
 import { ConfigSource } from '../config/source';
 import { readTelemetryConfig, type Loaded, type TelemetryConfig } from '../config/telemetry-config';
 import type { PostgresExporterConfig } from '../exporters/postgres/config';
-import { redactSecrets } from '../telemetry/redact';
+import { redactSecrets } from '../shared/redact';
 import { CliError, describeDbError } from './errors';
 
 export interface Io {

@@ -10,8 +10,8 @@ import { parseCommandArgs, renderHelp } from './args';
 import type { Command } from './command';
 import { processIo, type Ctx, type Io } from './context';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
-import { logger } from '../telemetry/logger';
-import { redactSecrets } from '../telemetry/redact';
+import { logger } from '../shared/logger';
+import { redactSecrets } from '../shared/redact';
 
 const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   demo: { summary: 'Run the example multi-agent app under the preload into an embedded PostgreSQL (and Jaeger if one answers); print its trace.', load: () => require('./commands/demo').command },

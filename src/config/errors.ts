@@ -1,4 +1,4 @@
-import { redactSecrets } from '../telemetry/redact';
+import { redactSecrets } from '../shared/redact';
 
 /**
  * A configuration value that cannot be used. The message names the variable, what is wrong

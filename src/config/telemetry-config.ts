@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import { parseLogLevel, type LogLevel } from '../telemetry/logger';
-import { registerSecret } from '../telemetry/redact';
+import { parseLogLevel, type LogLevel } from '../shared/logger';
+import { registerSecret } from '../shared/redact';
 import { ConfigError } from './errors';
 import { readBool, readEnum, readInt, readKeyValues, readList, readUrl } from './parse';
 import type { ConfigSource } from './source';

@@ -7,8 +7,8 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Destination } from '../exporters/destination';
 import type { OtlpExporterConfig } from '../exporters/otlp/config';
 import type { PostgresExporterConfig } from '../exporters/postgres/config';
-import { logger } from '../telemetry/logger';
-import { stats, type ExporterCounters } from '../telemetry/stats';
+import { logger } from '../shared/logger';
+import { stats, type ExporterCounters } from '../shared/stats';
 import { WireDecoder, type WireDefinitions, type WireSpan } from './wire';
 
 export interface DestinationsConfig {

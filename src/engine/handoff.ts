@@ -6,8 +6,8 @@
  */
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { logger } from '../telemetry/logger';
-import { stats } from '../telemetry/stats';
+import { logger } from '../shared/logger';
+import { stats } from '../shared/stats';
 import type { DestinationsConfig, DrainReport } from './core';
 import type { EngineHealth, EngineHost } from './host';
 import { InlineHost } from './inline-host';

@@ -21,7 +21,7 @@ export const SLOT = {
 } as const;
 export const SLOT_COUNT = 4;
 
-export { ENGINE_THREAD_MARK } from '../telemetry/loader-thread';
+export { ENGINE_THREAD_MARK } from '../shared/loader-thread';
 
 export interface WorkerInit {
   destinations: DestinationsConfig;

@@ -1,7 +1,7 @@
 /** Entry point of the replay helper process (see replay-helper.ts). */
 import { ConfigSource } from '../config/source';
 import { readTelemetryConfig } from '../config/telemetry-config';
-import { logger } from '../telemetry/logger';
+import { logger } from '../shared/logger';
 import { EngineCore, createDestinations } from './core';
 import { readDestinationsConfig } from './destinations-config';
 import { HELPER_BUDGET_MS, REPLAY_HELPER_MARK, acquireLock, parentGone } from './replay-helper';

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPLAY_HELPER_MARK } from '../telemetry/loader-thread';
-import { logger } from '../telemetry/logger';
+import { REPLAY_HELPER_MARK } from '../shared/loader-thread';
+import { logger } from '../shared/logger';
 import type { DestinationsConfig } from './core';
 
 export { REPLAY_HELPER_MARK };

@@ -5,9 +5,9 @@
  */
 import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { logger } from '../telemetry/logger';
-import { registeredSecrets } from '../telemetry/redact';
-import { stats } from '../telemetry/stats';
+import { logger } from '../shared/logger';
+import { registeredSecrets } from '../shared/redact';
+import { stats } from '../shared/stats';
 import type { DestinationsConfig, DrainReport, StatsReport } from './core';
 import type { EngineHealth, EngineHost } from './host';
 import { ENGINE_THREAD_MARK, SLOT, SLOT_COUNT, type FromWorker, type ToWorker, type WorkerInit } from './protocol';

@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseLogLevel, logger } from '../telemetry/logger';
-import { registerSecret } from '../telemetry/redact';
-import { stats } from '../telemetry/stats';
+import { parseLogLevel, logger } from '../shared/logger';
+import { registerSecret } from '../shared/redact';
+import { stats } from '../shared/stats';
 import { EngineCore, createDestinations, type StatsReport } from './core';
 import { SLOT, type FromWorker, type ToWorker, type WorkerInit } from './protocol';
 

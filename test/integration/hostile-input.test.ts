@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { allVariables } from '../../src/config/docs';
+import { allVariables } from '../../src/preload/docs';
 import { runNode, REPO_ROOT } from '../helpers/child';
 import { attr, startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { createTestDatabase, sql, tempDir } from '../helpers/postgres';

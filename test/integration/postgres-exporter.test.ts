@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { stats } from '../../src/telemetry/stats';
+import { stats } from '../../src/shared/stats';
 import { LATEST_VERSION, PostgresSpanExporter, migrate, schemaVersion } from '../../src/exporters/postgres';
 import { createTestDatabase, sql, testServer } from '../helpers/postgres';
 import { bsp, makeTree, pgConfig, tracing, uuidOf } from './postgres-support';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { stats } from '../../src/telemetry/stats';
+import { stats } from '../../src/shared/stats';
 import { PostgresSpanExporter } from '../../src/exporters/postgres';
 import { createTestDatabase, sql, testServer } from '../helpers/postgres';
 import { bsp, pgConfig, tracing } from './postgres-support';

@@ -87,7 +87,7 @@ pack() {
   tar -tzf "$tarball" | sed 's|^package/||' | sort >"$work/contents"
   local f missing=0
   for f in package.json README.md LICENSE register.mjs schema.sql dist/register.js dist/register.d.ts \
-    dist/src/index.js dist/src/index.d.ts dist/src/cli/main.js dist/src/telemetry/esm-loader.mjs \
+    dist/src/index.js dist/src/index.d.ts dist/src/cli/main.js dist/src/preload/esm-loader.mjs \
     dist/src/engine/worker.js dist/src/engine/replay-helper-main.js dist/instrumentations/index.js dist/examples/multi-agent.js; do
     grep -qxF "$f" "$work/contents" || { echo "missing from the tarball: $f"; missing=1; }
   done

@@ -10,8 +10,8 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AgentOpsInstrumentation } from '../../instrumentations/agentops/instrumentation';
 import { hrTimeFromNanos, isContentKey } from '../../instrumentations/agentops/utils';
 import { Client, LLMEvent, ToolEvent } from '../../src/client';
-import { sessionIdGenerator } from '../../src/telemetry/id-generator';
-import { logger } from '../../src/telemetry/logger';
+import { sessionIdGenerator } from '../../instrumentations/agentops/id-generator';
+import { logger } from '../../src/shared/logger';
 import * as sinon from 'sinon';
 
 describe('AgentOps instrumentation (in-process)', () => {

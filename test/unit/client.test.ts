@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as sinon from 'sinon';
 import { ActionEvent, Client, ErrorEvent, LLMEvent, ToolEvent } from '../../src/client';
-import { logger } from '../../src/telemetry/logger';
+import { logger } from '../../src/shared/logger';
 
 describe('client: sessions, agents and events without tracing', () => {
   let warn: sinon.SinonStub;

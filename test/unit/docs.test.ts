@@ -1,19 +1,19 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { renderVariablesTable, withVariablesTable } from '../../src/config/docs';
-import { readInstrumentationConfig } from '../../src/config/instrumentation-config';
+import { renderVariablesTable, withVariablesTable } from '../../src/preload/docs';
+import { readInstrumentationConfig } from '../../instrumentations/config';
 import { ConfigSource } from '../../src/config/source';
 import { readTelemetryConfig } from '../../src/config/telemetry-config';
 import { readOtlpExporterConfig } from '../../src/exporters/otlp/config';
 import { readPostgresConfig } from '../../src/exporters/postgres/config';
-import { readMetricsConfig } from '../../src/telemetry/metrics';
-import { readAutoSessionMode } from '../../src/telemetry/auto-session';
+import { readMetricsConfig } from '../../src/preload/metrics';
+import { readAutoSessionMode } from '../../instrumentations/genai/auto-session';
 
 const README = path.join(__dirname, '..', '..', '..', 'README.md');
 
 describe('docs: the README configuration table', () => {
-  it('is the rendering of the variables the code documents (run `node dist/src/config/docs.js --write`)', () => {
+  it('is the rendering of the variables the code documents (run `node dist/src/preload/docs.js --write`)', () => {
     const readme = fs.readFileSync(README, 'utf8');
     assert.equal(withVariablesTable(readme), readme);
   });

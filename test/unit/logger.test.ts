@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { JsonLogger } from '../../src/telemetry/logger';
-import { redactSecrets, registerSecret } from '../../src/telemetry/redact';
+import { JsonLogger } from '../../src/shared/logger';
+import { redactSecrets, registerSecret } from '../../src/shared/redact';
 
 describe('logger: JSON lines, rate-limited, secrets masked', () => {
   it('writes one JSON object per line with level and message', () => {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../../src/config/errors';
 import { ConfigSource } from '../../src/config/source';
-import { redactSecrets } from '../../src/telemetry/redact';
+import { redactSecrets } from '../../src/shared/redact';
 import { describePostgresConfig, describeTarget, poolConfig, readPostgresConfig } from '../../src/exporters/postgres/config';
 import { assertTableName, isValidTableName, quoteIdent, tableNames } from '../../src/exporters/postgres/identifier';
 

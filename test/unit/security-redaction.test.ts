@@ -12,8 +12,8 @@ import { ConfigSource } from '../../src/config/source';
 import { readOtlpConfig, readTelemetryConfig } from '../../src/config/telemetry-config';
 import { readPostgresConfig, sslOptions, type PostgresConnectionConfig } from '../../src/exporters/postgres/config';
 import { classifyError, isTlsError } from '../../src/exporters/postgres/errors';
-import { JsonLogger } from '../../src/telemetry/logger';
-import { registerSecret } from '../../src/telemetry/redact';
+import { JsonLogger } from '../../src/shared/logger';
+import { registerSecret } from '../../src/shared/redact';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { safeJson, toAttributeText, truncateText } from '../../src/telemetry/serialize';
+import { safeJson, toAttributeText, truncateText } from '../../src/shared/serialize';
 
 describe('serialize: arbitrary values into bounded JSON text', () => {
   it('writes ordinary values as JSON.stringify would', () => {

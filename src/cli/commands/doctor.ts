@@ -5,7 +5,7 @@ import { describeDbError, EXIT_FAILURE, EXIT_OK } from '../errors';
 import { formatDuration, renderTable } from '../format';
 import { probeOtlp, probeTcp } from '../probe';
 import { CORE_VARIABLES } from '../../config/variables';
-import { MASK } from '../../telemetry/redact';
+import { MASK } from '../../shared/redact';
 import { tableNames } from '../../exporters/postgres/identifier';
 
 const spec: CommandSpec = {
@@ -221,7 +221,7 @@ export const command: Command = {
   spec,
   async run(ctx, args) {
     const cfg = loadConfig(ctx.env);
-    const { readInstrumentationConfig } = require('../../config/instrumentation-config') as typeof import('../../config/instrumentation-config');
+    const { readInstrumentationConfig } = require('../../../instrumentations/config') as typeof import('../../../instrumentations/config');
     const { INSTRUMENTATIONS } = require('../../../instrumentations') as typeof import('../../../instrumentations');
     const inst = readInstrumentationConfig(cfg.source, INSTRUMENTATIONS.map((e) => e.name));
     const checks = await runChecks(cfg, inst.errors);

@@ -9,8 +9,8 @@
  * invalid (400/413 for that span alone: a refused batch is split until the culprit is found).
  */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { logger } from '../../telemetry/logger';
-import { stats, type ExporterCounters } from '../../telemetry/stats';
+import { logger } from '../../shared/logger';
+import { stats, type ExporterCounters } from '../../shared/stats';
 import type { Destination } from '../destination';
 import { backoffDelay } from '../retry';
 import { Spool } from '../spool';

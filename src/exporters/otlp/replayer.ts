@@ -3,7 +3,7 @@
  * and deleted once the receiver accepted it, so a replay never sends half a file twice. A failure
  * gives the file back and ends the pass; the exporter starts the next one once the receiver answers.
  */
-import { logger } from '../../telemetry/logger';
+import { logger } from '../../shared/logger';
 import type { Spool } from '../spool';
 import { CONTENT_TYPES, fromSpoolLine } from './body';
 import type { SendOutcome } from './sender';

@@ -15,7 +15,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { ConfigError } from '../../config/errors';
 import { readBool, readEnum, readInt, readString } from '../../config/parse';
 import type { ConfigSource } from '../../config/source';
-import { registerSecret, redactSecrets } from '../../telemetry/redact';
+import { registerSecret, redactSecrets } from '../../shared/redact';
 import { TABLE_NAME_EXPECTED, isValidTableName } from './identifier';
 
 export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;

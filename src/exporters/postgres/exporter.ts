@@ -14,8 +14,8 @@
 import { ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Pool } from 'pg';
-import { logger } from '../../telemetry/logger';
-import { stats, ExporterCounters } from '../../telemetry/stats';
+import { logger } from '../../shared/logger';
+import { stats, ExporterCounters } from '../../shared/stats';
 import { PostgresExporterConfig, describeTarget } from './config';
 import { classifyError, describeError, errorCode, isTlsError } from './errors';
 import { TableNames, tableNames } from './identifier';

@@ -3,7 +3,7 @@
  * deletes it once every row is stored or dead-lettered. A failed write gives the file back (the
  * rows already stored are skipped by ON CONFLICT next time) and stops until the database answers.
  */
-import { logger } from '../../telemetry/logger';
+import { logger } from '../../shared/logger';
 import type { ClaimedFile, Spool } from '../spool';
 import { classifyError, describeError } from './errors';
 import type { WriteResult } from './writer';

@@ -4,8 +4,8 @@
  * like the buffer; past that they are written synchronously (a few ms of blocking I/O is the
  * back-pressure) rather than dropped.
  */
-import { logger } from '../../telemetry/logger';
-import { stats, type ExporterCounters } from '../../telemetry/stats';
+import { logger } from '../../shared/logger';
+import { stats, type ExporterCounters } from '../../shared/stats';
 import type { Spool } from '../spool';
 
 /**

@@ -3,7 +3,7 @@
  * migration) once per pool, and one batch write per checked-out connection.
  */
 import { Pool, type PoolClient } from 'pg';
-import { logger } from '../../telemetry/logger';
+import { logger } from '../../shared/logger';
 import { type PostgresExporterConfig, poolConfig } from './config';
 import { describeError } from './errors';
 import type { TableNames } from './identifier';

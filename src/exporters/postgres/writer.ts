@@ -14,7 +14,7 @@
  * Transient and configuration errors are thrown to the caller, which owns retries.
  */
 import type { PoolClient } from 'pg';
-import { redactSecrets } from '../../telemetry/redact';
+import { redactSecrets } from '../../shared/redact';
 import { copyFrom } from './copy';
 import { ErrorClass, classifyError, describeError, errorCode } from './errors';
 import { TableNames, q } from './identifier';

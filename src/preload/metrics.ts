@@ -12,7 +12,7 @@ import { ConfigError } from '../config/errors';
 import { readInt } from '../config/parse';
 import type { ConfigSource } from '../config/source';
 import type { OtlpConfig } from '../config/telemetry-config';
-import { stats } from './stats';
+import { stats } from '../shared/stats';
 
 export const METER_NAME = 'agentops-otel';
 

@@ -6,14 +6,14 @@
  *   names (agentops, openai, anthropic, openai-agents, google-genai, aws-bedrock). Enabled defaults to all; disabled wins.
  *   An unknown name is reported and ignored.
  * - AGENTOPS_PRICE_TABLE: price overrides, a JSON file path or inline JSON.
- * - AGENTOPS_AUTO_SESSION: see src/telemetry/auto-session.ts.
+ * - AGENTOPS_AUTO_SESSION: see instrumentations/genai/auto-session.ts.
  */
 import * as fs from 'node:fs';
-import { DEFAULT_PRICES, mergePrices, parsePriceOverrides, type PriceTable } from '../../instrumentations/genai/prices';
-import { readAutoSessionMode, type AutoSessionMode } from '../telemetry/auto-session';
-import { ConfigError } from './errors';
-import { readList } from './parse';
-import type { ConfigSource } from './source';
+import { DEFAULT_PRICES, mergePrices, parsePriceOverrides, type PriceTable } from './genai/prices';
+import { readAutoSessionMode, type AutoSessionMode } from './genai/auto-session';
+import { ConfigError } from '../src/config/errors';
+import { readList } from '../src/config/parse';
+import type { ConfigSource } from '../src/config/source';
 
 export interface InstrumentationConfig {
   /** Names to load, in the registry's order. */

@@ -7,8 +7,8 @@
 import * as nodeModule from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LOADER_THREAD_MARK } from './loader-thread';
-import { logger } from './logger';
+import { LOADER_THREAD_MARK } from '../shared/loader-thread';
+import { logger } from '../shared/logger';
 
 const SLOT = Symbol.for('agentops-otel.esm-hook');
 

@@ -12,7 +12,7 @@
  * - `exit` (after `process.exit()`, an uncaught exception or an unhandled rejection): only
  *   synchronous code runs; the same blocking drain hands everything over, with a shorter bound.
  */
-import { logger } from './logger';
+import { logger } from '../shared/logger';
 
 export interface ExitActions {
   /** End what is still open (sessions) so that its spans are handed over. Synchronous. */

@@ -41,4 +41,4 @@ export class SessionAwareIdGenerator implements IdGenerator {
 export const sessionIdGenerator = new SessionAwareIdGenerator();
 
 /** A session UUID as a trace id: its 32 hex digits, lowercase. */
-export { uuidHex as sessionIdToTraceId } from '../client/ids';
+export { uuidHex as sessionIdToTraceId } from '../../src/client/ids';

@@ -7,10 +7,10 @@
  *   `auto-session`); calls outside any current session are recorded in it, and the preload ends it
  *   at exit with the other open sessions (end state Indeterminate, reason "process exit").
  */
-import { init, type Session } from '../client';
-import { ConfigError } from '../config/errors';
-import type { ConfigSource } from '../config/source';
-import { logger } from './logger';
+import { init, type Session } from '../../src/client';
+import { ConfigError } from '../../src/config/errors';
+import type { ConfigSource } from '../../src/config/source';
+import { logger } from '../../src/shared/logger';
 
 export type AutoSessionMode = 'off' | 'process';
 

@@ -1,13 +1,13 @@
 /**
  * The configuration table of the README, rendered from the variable lists the code reads, so
- * the two cannot drift apart (a unit test compares them). `node dist/src/config/docs.js --write`
+ * the two cannot drift apart (a unit test compares them). `node dist/src/preload/docs.js --write`
  * rewrites the README's table in place.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeOtlpExporterConfig } from '../exporters/otlp/config';
 import { describePostgresConfig } from '../exporters/postgres/config';
-import { CORE_VARIABLES, type VariableDoc } from './variables';
+import { CORE_VARIABLES, type VariableDoc } from '../config/variables';
 
 export const TABLE_START = '<!-- variables:start -->';
 export const TABLE_END = '<!-- variables:end -->';

@@ -13,21 +13,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AgentOpsInstrumentation, INSTRUMENTATIONS } from '../../instrumentations';
 import { ConfigError } from '../config/errors';
-import { readInstrumentationConfig } from '../config/instrumentation-config';
+import { readInstrumentationConfig } from '../../instrumentations/config';
 import { ConfigSource } from '../config/source';
 import { readTelemetryConfig, type TelemetryConfig } from '../config/telemetry-config';
 import type { DestinationsConfig } from '../engine/core';
 import { readDestinationsConfig } from '../engine/destinations-config';
 import { HandoffSpanProcessor } from '../engine/handoff';
 import { spawnReplayHelper } from '../engine/replay-helper';
-import { startAutoSession } from './auto-session';
+import { startAutoSession } from '../../instrumentations/genai/auto-session';
 import { registerEsmHook } from './esm-hook';
-import { isLoaderHooksThread } from './loader-thread';
+import { isLoaderHooksThread } from '../shared/loader-thread';
 import { installExitHooks } from './exit-hooks';
 import { readMetricsConfig, startSelfMetrics, type MetricsConfig } from './metrics';
-import { sessionIdGenerator } from './id-generator';
-import { logger } from './logger';
-import { stats } from './stats';
+import { sessionIdGenerator } from '../../instrumentations/agentops/id-generator';
+import { logger } from '../shared/logger';
+import { stats } from '../shared/stats';
 
 export interface TelemetryHandle {
   config: TelemetryConfig;
