@@ -8,7 +8,6 @@
  */
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import * as path from 'node:path';
 import type { Agent, Client, Event, Session } from '../../src/client';
 import { sessionIdGenerator, sessionIdToTraceId } from './id-generator';
 import { logger } from '../../src/shared/logger';
@@ -16,9 +15,11 @@ import { stats } from '../../src/shared/stats';
 import { bindEmitterListeners, unbindEmitterListeners } from './emitter-context';
 import type { AgentOpsInstrumentationConfig } from './types';
 import * as U from './utils';
+import { PACKAGE_VERSION } from '../../src/shared/version';
+import { contentOptions } from '../../src/config/defaults';
 
 const PACKAGE_NAME = 'agentops-otel';
-const VERSION: string = readVersion();
+const VERSION: string = PACKAGE_VERSION;
 
 interface SpanRef {
   span: Span;
@@ -100,12 +101,7 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
 
   private options(): U.MappingOptions {
     if (this.mapping === undefined) {
-      const c = this.getConfig();
-      this.mapping = {
-        serviceName: c.serviceName ?? 'agentops',
-        captureContent: c.captureContent ?? true,
-        maxAttributeLength: c.maxAttributeLength ?? 16384,
-      };
+      this.mapping = contentOptions(this.getConfig());
     }
     return this.mapping;
   }
@@ -368,10 +364,3 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
   }
 }
 
-function readVersion(): string {
-  try {
-    return (require(path.join(__dirname, '..', '..', '..', 'package.json')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}

@@ -7,12 +7,9 @@ import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { Agent, ActionEvent, ErrorEvent, Event, LLMEvent, Session, ToolEvent } from '../../src/client';
 import { safeJson, toAttributeText, truncateText } from '../../src/shared/serialize';
 import * as S from './semconv';
+import type { ContentOptions } from '../../src/config/defaults';
 
-export interface MappingOptions {
-  serviceName: string;
-  captureContent: boolean;
-  maxAttributeLength: number;
-}
+export type MappingOptions = ContentOptions;
 
 const NS_PER_S = 1_000_000_000n;
 

@@ -9,12 +9,13 @@
  */
 import { context, createContextKey } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import { observeSdkResult, packageVersion, recorderDeps } from '../genai/base';
+import { observeSdkResult, recorderDeps } from '../genai/base';
 import { insideLlmCall, traceLlmCall, type RecorderDeps } from '../genai/recorder';
 import { serverAttributes } from '../genai/utils';
 import * as A from './semconv';
 import type { AnthropicInstrumentationConfig, AnthropicModule, MessagesThis } from './types';
 import * as U from './utils';
+import { PACKAGE_VERSION } from '../../src/shared/version';
 
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -47,7 +48,7 @@ export function muteNativeSpans(client: unknown): void {
 
 export class AnthropicInstrumentation extends InstrumentationBase<AnthropicInstrumentationConfig> {
   constructor(config: AnthropicInstrumentationConfig = {}) {
-    super(A.INSTRUMENTATION_NAME, packageVersion(), config);
+    super(A.INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {

@@ -20,7 +20,7 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import { logger } from '../../src/shared/logger';
 import { observeAsyncIterable } from '../genai/async-iterable';
-import { packageVersion, recorderDeps } from '../genai/base';
+import { recorderDeps } from '../genai/base';
 import { traceLlmCall, type LlmCall, type RecorderDeps } from '../genai/recorder';
 import * as S from '../genai/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
@@ -28,6 +28,7 @@ import { obj, type Obj } from '../genai/utils';
 import * as B from './semconv';
 import type { BedrockInstrumentationConfig, BedrockModule, BodyFamily, ClientThis } from './types';
 import * as U from './utils';
+import { PACKAGE_VERSION } from '../../src/shared/version';
 
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -63,7 +64,7 @@ function plan(kind: B.CommandName, input: unknown, server: AttributeMap, capture
 
 export class BedrockInstrumentation extends InstrumentationBase<BedrockInstrumentationConfig> {
   constructor(config: BedrockInstrumentationConfig = {}) {
-    super(B.INSTRUMENTATION_NAME, packageVersion(), config);
+    super(B.INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {

@@ -1,11 +1,11 @@
 /** What the LLM SDK instrumentations share: options, the recorder deps, and the version string. */
 import type { Tracer } from '@opentelemetry/api';
-import * as path from 'node:path';
 import { observeApiPromise, observeStream } from './stream';
 import { DEFAULT_PRICES, type PriceTable } from './prices';
 import type { LlmCall, RecorderDeps } from './recorder';
 import * as S from './semconv';
 import type { GenAiOptions, LlmOutcome } from './types';
+import { contentOptions } from '../../src/config/defaults';
 
 export interface GenAiConfig {
   serviceName?: string;
@@ -15,25 +15,13 @@ export interface GenAiConfig {
 }
 
 export function genAiOptions(c: GenAiConfig): GenAiOptions {
-  return {
-    serviceName: c.serviceName ?? 'agentops',
-    captureContent: c.captureContent ?? true,
-    maxAttributeLength: c.maxAttributeLength ?? 16384,
-    prices: c.prices ?? DEFAULT_PRICES,
-  };
+  return { ...contentOptions(c), prices: c.prices ?? DEFAULT_PRICES };
 }
 
 export function recorderDeps(getTracer: () => Tracer, getConfig: () => GenAiConfig): RecorderDeps {
   return { get tracer() { return getTracer(); }, options: () => genAiOptions(getConfig()) };
 }
 
-export function packageVersion(): string {
-  try {
-    return (require(path.join(__dirname, '..', '..', '..', 'package.json')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
 /**
  * Ends `call` when what the SDK returned completes: the parsed body (`toOutcome`), or, for a

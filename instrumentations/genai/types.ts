@@ -1,12 +1,9 @@
 import type { EventAttributeValue } from '../../src/client';
 import type { PriceTable, TokenUsage } from './prices';
+import type { ContentOptions } from '../../src/config/defaults';
 
 /** What every LLM instrumentation needs from the preload's configuration. */
-export interface GenAiOptions {
-  serviceName: string;
-  /** Prompts, completions, tool arguments and results on spans. */
-  captureContent: boolean;
-  maxAttributeLength: number;
+export interface GenAiOptions extends ContentOptions {
   prices: Readonly<PriceTable>;
 }
 

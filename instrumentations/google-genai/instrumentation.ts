@@ -16,7 +16,7 @@
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import { logger } from '../../src/shared/logger';
-import { packageVersion, recorderDeps } from '../genai/base';
+import { recorderDeps } from '../genai/base';
 import { traceLlmCall, type LlmCall, type RecorderDeps } from '../genai/recorder';
 import * as S from '../genai/semconv';
 import { observeAsyncIterator } from '../genai/stream';
@@ -24,6 +24,7 @@ import { obj, serverAttributes } from '../genai/utils';
 import * as G from './semconv';
 import type { GoogleGenAIInstrumentationConfig, GoogleGenAIModule, ModelsMethod, ModelsThis } from './types';
 import * as U from './utils';
+import { PACKAGE_VERSION } from '../../src/shared/version';
 
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -45,7 +46,7 @@ function targetOf(models: ModelsThis | undefined, params: unknown): U.CallTarget
 
 export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAIInstrumentationConfig> {
   constructor(config: GoogleGenAIInstrumentationConfig = {}) {
-    super(G.INSTRUMENTATION_NAME, packageVersion(), config);
+    super(G.INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {

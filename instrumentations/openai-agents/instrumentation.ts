@@ -5,11 +5,12 @@
  * processor serves both; it is registered once per process.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { packageVersion } from '../genai/base';
 import { addParentResolver } from '../genai/recorder';
 import { AgentOpsTracingProcessor } from './processor';
 import * as G from './semconv';
 import type { AgentsCoreModule, AgentsSpan, AgentsTracingProcessor, OpenAIAgentsInstrumentationConfig } from './types';
+import { PACKAGE_VERSION } from '../../src/shared/version';
+import { contentOptions } from '../../src/config/defaults';
 
 type GlobalSlot = Record<symbol, unknown>;
 const WRAPPED_SET = Symbol.for('agentops-otel.openai-agents.setProcessors');
@@ -19,7 +20,7 @@ let enabled = false;
 
 export class OpenAIAgentsInstrumentation extends InstrumentationBase<OpenAIAgentsInstrumentationConfig> {
   constructor(config: OpenAIAgentsInstrumentationConfig = {}) {
-    super(G.INSTRUMENTATION_NAME, packageVersion(), config);
+    super(G.INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
@@ -53,10 +54,7 @@ export class OpenAIAgentsInstrumentation extends InstrumentationBase<OpenAIAgent
     if (p === undefined) {
       p = new AgentOpsTracingProcessor({
         tracer: () => this.tracer,
-        mapping: () => {
-          const c = this.getConfig();
-          return { serviceName: c.serviceName ?? 'agentops', captureContent: c.captureContent ?? true, maxAttributeLength: c.maxAttributeLength ?? 16384 };
-        },
+        mapping: () => contentOptions(this.getConfig()),
         enabled: () => enabled,
       });
       Object.defineProperty(slot, G.PROCESSOR_SYMBOL, { value: p, configurable: true, enumerable: false, writable: true });

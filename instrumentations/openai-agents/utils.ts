@@ -5,12 +5,9 @@ import * as S from '../genai/semconv';
 import { toAttributeText } from '../../src/shared/serialize';
 import * as G from './semconv';
 import type { AgentsSpan } from './types';
+import type { ContentOptions } from '../../src/config/defaults';
 
-export interface AgentsMapping {
-  serviceName: string;
-  captureContent: boolean;
-  maxAttributeLength: number;
-}
+export type AgentsMapping = ContentOptions;
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;

@@ -6,13 +6,14 @@
  * classes, each patched once, so a call goes through exactly one wrapper.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import { observeSdkResult, packageVersion, recorderDeps } from '../genai/base';
+import { observeSdkResult, recorderDeps } from '../genai/base';
 import { traceLlmCall, type RecorderDeps } from '../genai/recorder';
 import type { LlmOutcome, LlmRequest } from '../genai/types';
 import { serverAttributes } from '../genai/utils';
 import * as O from './semconv';
 import type { OpenAIClass, OpenAIInstrumentationConfig, OpenAIModule, ResourceClass, ResourceThis } from './types';
 import * as U from './utils';
+import { PACKAGE_VERSION } from '../../src/shared/version';
 
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -46,7 +47,7 @@ const METHODS: Method[] = [
 
 export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumentationConfig> {
   constructor(config: OpenAIInstrumentationConfig = {}) {
-    super(O.INSTRUMENTATION_NAME, packageVersion(), config);
+    super(O.INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {

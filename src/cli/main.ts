@@ -4,14 +4,13 @@
  * turns every failure into one line on stderr and an exit code (0 ok, 1 failure, 2 usage), and
  * masks secrets in everything it prints.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseCommandArgs, renderHelp } from './args';
 import type { Command } from './command';
 import { processIo, type Ctx, type Io } from './context';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { logger } from '../shared/logger';
 import { redactSecrets } from '../shared/redact';
+import { PACKAGE_VERSION } from '../shared/version';
 
 const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   demo: { summary: 'Run the example multi-agent app under the preload into an embedded PostgreSQL (and Jaeger if one answers); print its trace.', load: () => require('./commands/demo').command },
@@ -45,14 +44,6 @@ export function mainHelp(): string {
   ].join('\n');
 }
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function report(io: Io, err: unknown, verbose: boolean): number {
   if (err instanceof CliError) {
@@ -85,7 +76,7 @@ export async function main(argv: string[], io: Io = processIo(), env: NodeJS.Pro
       return EXIT_OK;
     }
     if (first === '--version') {
-      await io.out(`${version()}\n`);
+      await io.out(`${PACKAGE_VERSION}\n`);
       return EXIT_OK;
     }
     if (first === 'help') {

@@ -4,6 +4,7 @@ import { registerSecret } from '../shared/redact';
 import { ConfigError } from './errors';
 import { readBool, readEnum, readInt, readKeyValues, readList, readUrl } from './parse';
 import type { ConfigSource } from './source';
+import { DEFAULT_CAPTURE_CONTENT, DEFAULT_MAX_ATTRIBUTE_LENGTH, DEFAULT_SERVICE_NAME } from './defaults';
 
 export type ExporterName = 'jaeger' | 'postgres';
 export const EXPORTER_NAMES: readonly ExporterName[] = ['jaeger', 'postgres'];
@@ -67,7 +68,7 @@ export function readTelemetryConfig(src: ConfigSource): Loaded<TelemetryConfig> 
   const disabled = g(() => readBool(src, 'OTEL_SDK_DISABLED', false), false) || g(() => readBool(src, 'AGENTOPS_DISABLED', false), false);
 
   const resourceAttributes = g(() => readKeyValues(src, 'OTEL_RESOURCE_ATTRIBUTES'), {});
-  const serviceName = src.get('OTEL_SERVICE_NAME')?.trim() || resourceAttributes['service.name'] || src.get('AGENTOPS_SERVICE_NAME')?.trim() || 'agentops';
+  const serviceName = src.get('OTEL_SERVICE_NAME')?.trim() || resourceAttributes['service.name'] || src.get('AGENTOPS_SERVICE_NAME')?.trim() || DEFAULT_SERVICE_NAME;
 
   const levelVar = src.get('AGENTOPS_LOG_LEVEL') !== undefined ? 'AGENTOPS_LOG_LEVEL' : 'OTEL_LOG_LEVEL';
   const levelRaw = src.get(levelVar);
@@ -92,10 +93,10 @@ export function readTelemetryConfig(src: ConfigSource): Loaded<TelemetryConfig> 
   }
 
   const captureVar = src.get('AGENTOPS_CAPTURE_CONTENT') !== undefined ? 'AGENTOPS_CAPTURE_CONTENT' : 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT';
-  const captureContent = g(() => readBool(src, captureVar, true), true);
+  const captureContent = g(() => readBool(src, captureVar, DEFAULT_CAPTURE_CONTENT), DEFAULT_CAPTURE_CONTENT);
 
   const lengthVar = src.get('AGENTOPS_MAX_ATTRIBUTE_LENGTH') !== undefined ? 'AGENTOPS_MAX_ATTRIBUTE_LENGTH' : 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT';
-  const maxAttributeLength = g(() => readInt(src, lengthVar, 16384, 16, 64 * 1024 * 1024), 16384);
+  const maxAttributeLength = g(() => readInt(src, lengthVar, DEFAULT_MAX_ATTRIBUTE_LENGTH, 16, 64 * 1024 * 1024), DEFAULT_MAX_ATTRIBUTE_LENGTH);
   const shutdownTimeoutMillis = g(() => readInt(src, 'AGENTOPS_SHUTDOWN_TIMEOUT_MS', 5000, 0, 600_000), 5000);
   const exportThread = g(() => readEnum(src, 'AGENTOPS_EXPORT_THREAD', ['worker', 'inline'] as const, 'worker'), 'worker');
 

@@ -2,6 +2,8 @@
  * Every environment variable the preload reads, with its default and meaning. The README table
  * and `doctor` are generated from this list, so it is the one place to add a variable.
  */
+import { DEFAULT_CAPTURE_CONTENT, DEFAULT_MAX_ATTRIBUTE_LENGTH, DEFAULT_SERVICE_NAME } from './defaults';
+
 export interface VariableDoc {
   variable: string;
   default: string;
@@ -15,10 +17,10 @@ export const CORE_VARIABLES: VariableDoc[] = [
   { variable: 'AGENTOPS_EXPORTERS', default: 'jaeger,postgres', meaning: 'Which exporters run: a list of jaeger, postgres; or none.' },
   { variable: 'AGENTOPS_DISABLED', default: 'false', meaning: 'true turns the preload off entirely (as OTEL_SDK_DISABLED does).' },
   { variable: 'AGENTOPS_LOG_LEVEL', default: 'info', meaning: 'Own log level: debug, info, warn, error, silent. Falls back to OTEL_LOG_LEVEL.' },
-  { variable: 'AGENTOPS_SERVICE_NAME', default: 'agentops', meaning: 'Service name when OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES do not set one.' },
-  { variable: 'AGENTOPS_CAPTURE_CONTENT', default: 'true', meaning: 'Record prompts, completions, params and returns; false keeps all content out of every exporter.' },
-  { variable: 'AGENTOPS_MAX_ATTRIBUTE_LENGTH', default: '16384', meaning: 'Longest text attribute (characters) before truncation; also OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.' },
-  { variable: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', default: 'true', meaning: 'Same as AGENTOPS_CAPTURE_CONTENT, when that is unset.' },
+  { variable: 'AGENTOPS_SERVICE_NAME', default: DEFAULT_SERVICE_NAME, meaning: 'Service name when OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES do not set one.' },
+  { variable: 'AGENTOPS_CAPTURE_CONTENT', default: String(DEFAULT_CAPTURE_CONTENT), meaning: 'Record prompts, completions, params and returns; false keeps all content out of every exporter.' },
+  { variable: 'AGENTOPS_MAX_ATTRIBUTE_LENGTH', default: String(DEFAULT_MAX_ATTRIBUTE_LENGTH), meaning: 'Longest text attribute (characters) before truncation; also OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.' },
+  { variable: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', default: String(DEFAULT_CAPTURE_CONTENT), meaning: 'Same as AGENTOPS_CAPTURE_CONTENT, when that is unset.' },
   { variable: 'AGENTOPS_INSTRUMENTATIONS_ENABLED', default: 'all', meaning: 'Instrumentations to load: a list of agentops, openai, anthropic, openai-agents, google-genai, aws-bedrock (or all, none). Falls back to OTEL_NODE_ENABLED_INSTRUMENTATIONS.' },
   { variable: 'AGENTOPS_INSTRUMENTATIONS_DISABLED', default: '(none)', meaning: 'Instrumentations not to load; wins over the enabled list. Falls back to OTEL_NODE_DISABLED_INSTRUMENTATIONS.' },
   { variable: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', default: '(unset)', meaning: 'As AGENTOPS_INSTRUMENTATIONS_ENABLED, when that is unset.' },
