@@ -16,18 +16,27 @@ export class Agent {
   readonly name: string;
   readonly session: Session;
   readonly startTimeNs: bigint;
-  endTimeNs: bigint | undefined;
+  private endTimeNs_: bigint | undefined;
 
-  /** @internal created by Session.createAgent */
-  constructor(session: Session, id: string, name: string) {
+  /** Agents come from `session.createAgent()`. */
+  private constructor(session: Session, id: string, name: string) {
     this.session = session;
     this.id = id;
     this.name = name;
     this.startTimeNs = nowNs();
   }
 
+  /** @internal the session's way to make one */
+  static _create(session: Session, id: string, name: string): Agent {
+    return new Agent(session, id, name);
+  }
+
   get ended(): boolean {
-    return this.endTimeNs !== undefined;
+    return this.endTimeNs_ !== undefined;
+  }
+
+  get endTimeNs(): bigint | undefined {
+    return this.endTimeNs_;
   }
 
   /** Runs `fn` with this agent (and its session) current, and returns what `fn` returns. */
@@ -37,7 +46,7 @@ export class Agent {
 
   /** Ends the agent. Its session ends it anyway; ending twice is harmless. */
   end(): void {
-    if (this.endTimeNs !== undefined) return;
-    this.endTimeNs = nowNs();
+    if (this.endTimeNs_ !== undefined) return;
+    this.endTimeNs_ = nowNs();
   }
 }

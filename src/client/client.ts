@@ -1,7 +1,7 @@
 import { clientScope } from './context';
 import type { Event } from './events';
 import { clientLog } from './log';
-import { Session, type EndState, type SessionOptions, type SessionOwner } from './session';
+import { Session, type EndState, type SessionOptions } from './session';
 
 export interface ClientOptions {
   /** Tags every session of this client carries. */
@@ -14,7 +14,7 @@ export interface ClientOptions {
  * The process's AgentOps client: starts sessions and keeps the open ones. It knows nothing of
  * tracing; the preload adds that by patching these classes.
  */
-export class Client implements SessionOwner {
+export class Client {
   readonly tags: string[];
   readonly maxEventsKept: number;
   private readonly open = new Map<string, Session>();
@@ -26,10 +26,10 @@ export class Client implements SessionOwner {
   }
 
   startSession(options: SessionOptions = {}): Session {
-    let session = new Session(this, options ?? {}, this.tags);
+    let session = Session._create(this, options ?? {}, this.tags);
     if (this.open.has(session.id)) {
       clientLog.warn('startSession: a session with this id is already open; a new id was generated', { sessionId: session.id });
-      session = new Session(this, { ...options, sessionId: undefined }, this.tags);
+      session = Session._create(this, { ...options, sessionId: undefined }, this.tags);
     }
     this.open.set(session.id, session);
     return session;

@@ -5,7 +5,20 @@ import type { Session, SessionOptions } from './session';
 export { Client, type ClientOptions } from './client';
 export { Agent, type AgentOptions } from './agent';
 export { Session, END_STATES, type EndState, type EventCounts, type SessionOptions } from './session';
-export * from './events';
+export {
+  Event,
+  EventType,
+  LLMEvent,
+  ActionEvent,
+  ToolEvent,
+  ErrorEvent,
+  type EventInit,
+  type LLMEventInit,
+  type ActionEventInit,
+  type ToolEventInit,
+  type ErrorEventInit,
+  type EventAttributeValue,
+} from './events';
 export { type TimestampInput } from './timestamps';
 
 let processClient: Client | undefined;

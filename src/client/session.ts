@@ -36,25 +36,40 @@ export class Session {
   readonly id: string;
   readonly tags: string[];
   readonly initTimeNs: bigint;
-  endTimeNs: bigint | undefined;
-  endState: EndState | undefined;
-  endStateReason: string | undefined;
   readonly eventCounts: EventCounts = { llms: 0, tools: 0, actions: 0, errors: 0, apis: 0 };
   /** The most recent events, newest last; bounded by the client's `maxEventsKept`. */
   readonly events: Event[] = [];
   private readonly agents = new Map<string, Agent>();
   private readonly owner: SessionOwner;
+  private end_: { timeNs: bigint; state: EndState; reason: string | undefined } | undefined;
 
-  /** @internal created by Client.startSession */
-  constructor(owner: SessionOwner, options: SessionOptions, inheritedTags: readonly string[]) {
+  /** Sessions come from `client.startSession()`. */
+  private constructor(owner: SessionOwner, options: SessionOptions, inheritedTags: readonly string[]) {
     this.owner = owner;
     this.id = resolveSessionId(options.sessionId);
     this.tags = mergeTags(inheritedTags, options.tags);
     this.initTimeNs = nowNs();
   }
 
+  /** @internal the client's way to make one */
+  static _create(owner: SessionOwner, options: SessionOptions, inheritedTags: readonly string[]): Session {
+    return new Session(owner, options, inheritedTags);
+  }
+
   get ended(): boolean {
-    return this.endState !== undefined;
+    return this.end_ !== undefined;
+  }
+
+  get endTimeNs(): bigint | undefined {
+    return this.end_?.timeNs;
+  }
+
+  get endState(): EndState | undefined {
+    return this.end_?.state;
+  }
+
+  get endStateReason(): string | undefined {
+    return this.end_?.reason;
   }
 
   agent(id: string): Agent | undefined {
@@ -76,7 +91,7 @@ export class Session {
       return this.agents.get(id) as Agent;
     }
     const name = typeof options.name === 'string' && options.name !== '' ? options.name : 'agent';
-    const agent = new Agent(this, id ?? newId(), name);
+    const agent = Agent._create(this, id ?? newId(), name);
     if (this.ended) {
       clientLog.limited('warn', 'agent-ended-session', 'createAgent on an ended session: the agent is not tracked', { sessionId: this.id });
       return agent;
@@ -138,6 +153,7 @@ export class Session {
   }
 
   /**
+   * @internal the path of recordAction/recordTool (and of instrumentations that time a call).
    * Runs `fn` as the body of `event`: the event starts now, ends when `fn` returns or its
    * promise settles, and takes the result as `returns`. On failure an ErrorEvent naming it as
    * the trigger is recorded first, then the event, and the error is rethrown untouched.
@@ -194,9 +210,7 @@ export class Session {
       state = 'Indeterminate';
     }
     for (const agent of this.agents.values()) agent.end();
-    this.endTimeNs = nowNs();
-    this.endState = state;
-    this.endStateReason = typeof reason === 'string' ? reason : reason === undefined ? undefined : String(reason);
+    this.end_ = { timeNs: nowNs(), state, reason: typeof reason === 'string' ? reason : reason === undefined ? undefined : String(reason) };
     this.owner._sessionEnded(this);
     return Promise.resolve();
   }
