@@ -5,6 +5,7 @@
  * repeated messages are rate-limited per key (a dead database would otherwise log once per
  * batch, forever). Suppressed repeats are counted and reported with the next line that passes.
  */
+import { safeValue } from './safe-value';
 import { redactSecrets } from './redact';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -125,26 +126,19 @@ export class JsonLogger implements Logger {
   }
 }
 
-function toLoggable(value: unknown, depth = 0): unknown {
-  if (value instanceof Error) {
-    const out: Record<string, unknown> = { type: value.name, message: redactSecrets(value.message) };
-    const code = (value as { code?: unknown }).code;
-    if (code !== undefined) out.code = code;
-    return out;
-  }
-  if (typeof value === 'string') return redactSecrets(value);
-  if (typeof value === 'bigint') return value.toString();
-  // Nested fields ({ error: describeError(err) }, samples) are masked too, not only top-level ones.
-  if (value !== null && typeof value === 'object' && depth < 6) {
-    if (Array.isArray(value)) return value.map((v) => toLoggable(v, depth + 1));
-    const proto = Object.getPrototypeOf(value) as unknown;
-    if (proto === Object.prototype || proto === null) {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(value)) out[redactSecrets(k)] = toLoggable((value as Record<string, unknown>)[k], depth + 1);
-      return out;
-    }
-  }
-  return value;
+/** Log fields through the shared safe-value walk, secrets masked in every string, keys included. */
+function toLoggable(value: unknown): unknown {
+  return safeValue(value, {
+    maxStringLength: 64 * 1024,
+    maxDepth: 6,
+    maxKeyLength: 256,
+    maxItems: 100,
+    mapString: redactSecrets,
+    error: (err, text) => {
+      const code = (err as { code?: unknown }).code;
+      return { type: text(String(err.name)), message: text(String(err.message)), ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}) };
+    },
+  });
 }
 
 /** The process-wide logger. Its level is set by the preload from configuration. */

@@ -78,8 +78,8 @@ describe('hostile input', function () {
       assert.ok(String(attr(span('hugePrompt'), 'agentops.llm.prompt')).length <= 16384);
       assert.match(String(row('circularParams').attributes['agentops.event.params']), /\[Circular\]/);
       assert.match(String(row('bigint').attributes['agentops.event.params']), /1267650600228229401496703205376/);
-      assert.match(String(row('throwingGetters').attributes['agentops.event.params']), /\[Throws\]/);
-      assert.match(String(row('deepParams').attributes['agentops.event.params']), /\[Depth\]/);
+      assert.match(String(row('throwingGetters').attributes['agentops.event.params']), /\[Unreadable\]/);
+      assert.match(String(row('deepParams').attributes['agentops.event.params']), /\[MaxDepth\]/);
       assert.equal(row('buffers').attributes['agentops.event.params'], '"[Binary 1048576 bytes]"');
       const backwards = row('endBeforeStart');
       assert.equal(backwards.end_time, backwards.start_time, 'an end before the start becomes a zero-length span');

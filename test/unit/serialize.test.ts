@@ -27,7 +27,7 @@ describe('serialize: arbitrary values into bounded JSON text', () => {
     assert.equal(out.buf, '[Binary 3 bytes]');
     assert.equal(out.date, '1970-01-01T00:00:00.000Z');
     assert.equal(out.bad, null);
-    assert.deepEqual(out.throwing, { ok: 1, bad: '[Throws]' });
+    assert.deepEqual(out.throwing, { ok: 1, bad: '[Unreadable]' });
     assert.deepEqual(out.err, { name: 'TypeError', message: 't' });
     assert.deepEqual(out.map, { k: 1 });
     assert.deepEqual(out.set, [1]);
@@ -45,7 +45,7 @@ describe('serialize: arbitrary values into bounded JSON text', () => {
     assert.ok(toAttributeText(huge, 1000).length <= 1000);
     let deep: unknown = 'leaf';
     for (let i = 0; i < 10_000; i++) deep = { d: deep };
-    assert.match(safeJson(deep, 100_000), /"\[Depth\]"/);
+    assert.match(safeJson(deep, 100_000), /"\[MaxDepth\]"/);
     const wide: Record<string, number> = {};
     for (let i = 0; i < 5000; i++) wide[`k${i}`] = i;
     assert.match(safeJson(wide, 1_000_000), /"…":"4000 more keys"/);

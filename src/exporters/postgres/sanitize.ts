@@ -1,3 +1,5 @@
+import { UNREADABLE, cleanString, safeValue } from '../../shared/safe-value';
+
 /**
  * Makes arbitrary JavaScript values storable as PostgreSQL text and JSONB.
  *
@@ -19,141 +21,22 @@ export interface SanitizeLimits {
 
 export const DEFAULT_SANITIZE_LIMITS: SanitizeLimits = { maxStringLength: 256 * 1024, maxDepth: 32, maxKeyLength: 1024 };
 
-export const CIRCULAR = '[Circular]';
-export const TOO_DEEP = '[MaxDepth]';
-export const UNREADABLE = '[Unreadable]';
+export { CIRCULAR, MAX_DEPTH, UNREADABLE, truncationMarker } from '../../shared/safe-value';
 
-type WellFormedString = string & { isWellFormed?: () => boolean; toWellFormed?: () => string };
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-function toWellFormed(s: string): string {
-  const w = s as WellFormedString;
-  if (typeof w.isWellFormed === 'function') return w.isWellFormed() ? s : w.toWellFormed!();
-  return s.replace(LONE_SURROGATE, '\uFFFD');
-}
-
-export function truncationMarker(removed: number): string {
-  return `…[truncated ${removed} chars]`;
-}
+type WellFormedString = string & { isWellFormed?: () => boolean };
 
 /** NUL stripped, lone surrogates replaced by U+FFFD, cut to `max` code units (never inside a pair). */
 export function sanitizeString(s: string, max: number = DEFAULT_SANITIZE_LIMITS.maxStringLength): string {
-  let out = s;
-  if (out.length > max) {
-    let cut = max;
-    const c = out.charCodeAt(cut - 1);
-    if (c >= 0xd800 && c <= 0xdbff) cut--;
-    out = out.slice(0, cut) + truncationMarker(s.length - cut);
-  }
-  if (out.indexOf('\0') !== -1) out = out.replace(/\0/g, '');
-  return toWellFormed(out);
+  return cleanString(s, max);
 }
 
-function numberValue(n: number): number | string {
-  // JSON would turn these into null and lose the fact that they were there.
-  return Number.isFinite(n) ? n : String(n);
-}
-
-/**
- * A JSON-safe copy of `value`: only null, booleans, finite numbers, clean strings, arrays and
- * plain objects. `ancestors` detects cycles without rejecting shared (non-circular) references.
- */
-export function sanitizeValue(value: unknown, limits: SanitizeLimits = DEFAULT_SANITIZE_LIMITS, depth = 0, ancestors: unknown[] = []): unknown {
-  switch (typeof value) {
-    case 'string':
-      return sanitizeString(value, limits.maxStringLength);
-    case 'number':
-      return numberValue(value);
-    case 'boolean':
-      return value;
-    case 'bigint':
-      return value.toString();
-    case 'undefined':
-      return null;
-    case 'symbol':
-      return sanitizeString(value.toString(), limits.maxStringLength);
-    case 'function':
-      return `[Function${value.name ? ' ' + sanitizeString(value.name, 200) : ''}]`;
-  }
-  if (value === null) return null;
-  const obj = value as object;
-  if (ancestors.includes(obj)) return CIRCULAR;
-  if (depth >= limits.maxDepth) return TOO_DEEP;
-  ancestors.push(obj);
-  try {
-    if (Array.isArray(obj)) {
-      const n = obj.length;
-      const out: unknown[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        let item: unknown;
-        try {
-          item = obj[i];
-        } catch {
-          out[i] = UNREADABLE;
-          continue;
-        }
-        out[i] = sanitizeValue(item, limits, depth + 1, ancestors);
-      }
-      return out;
-    }
-    if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
-    if (ArrayBuffer.isView(obj)) {
-      const bytes = Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength);
-      return sanitizeString(`base64:${bytes.toString('base64')}`, limits.maxStringLength);
-    }
-    if (obj instanceof Error) {
-      return { name: sanitizeString(String(obj.name), limits.maxStringLength), message: sanitizeString(String(obj.message), limits.maxStringLength) };
-    }
-    if (obj instanceof Map) {
-      const out = nullProto();
-      for (const [k, v] of obj) out[sanitizeKey(String(k), limits)] = sanitizeValue(v, limits, depth + 1, ancestors);
-      return out;
-    }
-    if (obj instanceof Set) return sanitizeValue([...obj], limits, depth + 1, ancestors);
-    const toJSON = (obj as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') {
-      let replaced: unknown;
-      try {
-        replaced = toJSON.call(obj);
-      } catch {
-        return UNREADABLE;
-      }
-      if (replaced !== obj) return sanitizeValue(replaced, limits, depth + 1, ancestors);
-    }
-    const out = nullProto();
-    let keys: string[];
-    try {
-      keys = Object.keys(obj);
-    } catch {
-      return UNREADABLE;
-    }
-    for (const k of keys) {
-      let v: unknown;
-      try {
-        v = (obj as Record<string, unknown>)[k];
-      } catch {
-        v = UNREADABLE;
-      }
-      // JSON.stringify omits these in objects; so do we, rather than storing noise.
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      out[sanitizeKey(k, limits)] = sanitizeValue(v, limits, depth + 1, ancestors);
-    }
-    return out;
-  } catch {
-    return UNREADABLE;
-  } finally {
-    ancestors.pop();
-  }
-}
-
-/** A key named "__proto__" must become data, not replace the prototype of the copy. */
-function nullProto(): Record<string, unknown> {
-  return Object.create(null) as Record<string, unknown>;
+/** A JSON-safe copy of `value` (the shared safe-value walk; binary data kept as base64), `depth` levels down already. */
+export function sanitizeValue(value: unknown, limits: SanitizeLimits = DEFAULT_SANITIZE_LIMITS, depth = 0): unknown {
+  return safeValue(value, { ...limits, maxDepth: limits.maxDepth - depth, binary: 'base64' });
 }
 
 export function sanitizeKey(key: string, limits: SanitizeLimits = DEFAULT_SANITIZE_LIMITS): string {
-  return sanitizeString(key, limits.maxKeyLength);
+  return cleanString(key, limits.maxKeyLength);
 }
 
 /** Key under which a capped object records what was left out. */
@@ -196,7 +79,7 @@ export function sanitizedObjectJson(record: unknown, maxBytes: number, limits: S
     // JSONB keep only the last, silently, so the later one is kept under a distinct name.
     let unique = key;
     for (let n = 2; seenKeys.has(unique); n++) unique = `${key}#${n}`;
-    const part = JSON.stringify(unique) + ':' + JSON.stringify(sanitizeValue(v, limits, 1, [record]));
+    const part = JSON.stringify(unique) + ':' + JSON.stringify(sanitizeValue(v, limits, 1));
     if (size + part.length + 1 > budget) {
       dropped++;
       continue;
@@ -260,7 +143,7 @@ export function sanitizedArrayJson(items: readonly unknown[] | undefined, maxByt
   let size = 2;
   let dropped = 0;
   for (let i = 0; i < items.length; i++) {
-    const part = JSON.stringify(sanitizeValue(items[i], limits, 1, [items]));
+    const part = JSON.stringify(sanitizeValue(items[i], limits, 1));
     if (size + part.length + 1 > budget) {
       dropped++;
       continue;
