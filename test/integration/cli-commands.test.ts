@@ -239,6 +239,14 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       assert.equal(ascii.code, 0, ascii.stderr);
       assert.ok(!/[│├└█]/.test(ascii.stdout), 'ASCII only');
       assert.ok(!ascii.stdout.includes('model='));
+      const narrow = await cli(['trace', errorsRun.sessionId, '--ascii', '--width', '70'], env);
+      assert.equal(narrow.code, 0, narrow.stderr);
+      assert.match(narrow.stdout, /^[\x20-\x7e\n]+$/, 'printable ASCII only, attributes, cut names and units included');
+      assert.match(narrow.stdout, new RegExp(`^session ${errorsRun.sessionId} \\| service cli-svc-a \\| Fail`));
+      assert.match(narrow.stdout, /\.\.\./, 'what does not fit ends in ...');
+      const json = await cli(['trace', errorsRun.sessionId, '--ascii', '--json'], env);
+      assert.match(json.stdout, /^[\x20-\x7e\n]+$/);
+      assert.deepEqual(JSON.parse(json.stdout), JSON.parse((await cli(['trace', errorsRun.sessionId, '--json'], env)).stdout));
     });
 
     it('--json lists the spans in tree order with depth', async () => {
