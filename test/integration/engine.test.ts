@@ -43,9 +43,11 @@ describe('export engine', function () {
   it('a burst of 300 sessions x 100 events reaches PostgreSQL and the receiver complete, each span once, with no replay', async function () {
     // The limit only bounds the exit; a fast machine exits as soon as both destinations have
     // everything. It is generous because CI runners share their cores with the receiver and PostgreSQL.
+    // So is the request timeout: an answer the starved app reads after its timeout is a retry, and
+    // the receiver, which did take the first request, counts its spans twice.
     this.timeout(240_000);
     const dbUrl = await createTestDatabase('engine_burst');
-    const res = await runNode(fixture('burst.js'), { args: ['300', '100'], timeoutMs: 180_000, env: faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { AGENTOPS_SHUTDOWN_TIMEOUT_MS: '120000' }) });
+    const res = await runNode(fixture('burst.js'), { args: ['300', '100'], timeoutMs: 180_000, env: faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { AGENTOPS_SHUTDOWN_TIMEOUT_MS: '120000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '30000' }) });
     assert.equal(res.code, 0, res.stderr.slice(-2000));
     const { spans } = JSON.parse(res.stdout) as { spans: number };
     assert.equal(spans, 30_600);
