@@ -8,7 +8,7 @@ import { ConfigSource } from '../config/source';
 import { readTelemetryConfig, type Loaded, type TelemetryConfig } from '../config/telemetry-config';
 import type { PostgresExporterConfig } from '../exporters/postgres/config';
 import { redactSecrets } from '../shared/redact';
-import { CliError, describeDbError } from './errors';
+import { CliError, OutputClosed, describeDbError } from './errors';
 
 export interface Io {
   /** Writes to stdout, secrets masked; resolves when the stream can take more (backpressure). */
@@ -25,10 +25,26 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  // A reader that goes away (`agentops-otel export --since 1d | head`) closes stdout: EPIPE.
+  // The stream's error is handled here, so it is never an uncaught exception with a stack trace;
+  // the next write, or the one waiting for 'drain', rejects with OutputClosed instead.
+  let closed: Error | undefined;
+  const waiting = new Set<(err: Error) => void>();
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    closed ??= err.code === 'EPIPE' ? new OutputClosed() : new CliError(`cannot write to stdout: ${err.code ?? err.message}`);
+    for (const fail of waiting) fail(closed);
+    waiting.clear();
+  });
   const write = (stream: NodeJS.WriteStream, text: string): Promise<void> =>
-    new Promise((resolve) => {
-      if (stream.write(text)) resolve();
-      else stream.once('drain', () => resolve());
+    new Promise((resolve, reject) => {
+      if (closed) return reject(closed);
+      if (stream.write(text)) return resolve();
+      const fail = (err: Error): void => reject(err);
+      waiting.add(fail);
+      stream.once('drain', () => {
+        waiting.delete(fail);
+        resolve();
+      });
     });
   return {
     out: (text) => write(process.stdout, redactSecrets(text)),

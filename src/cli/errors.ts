@@ -1,8 +1,9 @@
 /**
  * CLI failures: one clear line for the user, an exit code, and (with --verbose) the stack.
  *
- * Exit codes: 0 ok, 1 a check or an operation failed (database unreachable, no such session,
- * doctor found a problem), 2 the command line itself is wrong (unknown flag, bad value).
+ * Exit codes: 0 ok (also when the reader of stdout closed it early, as `| head` does), 1 a check
+ * or an operation failed (database unreachable, no such session, doctor found a problem), 2 the
+ * command line itself is wrong (unknown flag, bad value).
  */
 import { classifyError } from '../exporters/postgres/errors';
 
@@ -26,6 +27,17 @@ export class UsageError extends CliError {
   override readonly name = 'UsageError';
   constructor(message: string, hint?: string) {
     super(message, EXIT_USAGE, hint);
+  }
+}
+
+/**
+ * Whoever read stdout closed it (`agentops-otel export … | head`). Not a failure: the command
+ * stops writing and ends quietly with exit 0, as the reader had what it wanted.
+ */
+export class OutputClosed extends Error {
+  override readonly name = 'OutputClosed';
+  constructor() {
+    super('stdout was closed by its reader');
   }
 }
 

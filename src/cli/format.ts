@@ -3,14 +3,14 @@
  * function is unit-tested directly.
  */
 
-/** `850 ns`, `12.3 µs`, `12.3 ms`, `1.23 s`, `2m 03s`, `1h 02m`. */
-export function formatDuration(ns: bigint | number | null | undefined): string {
+/** `850 ns`, `12.3 µs`, `12.3 ms`, `1.23 s`, `2m 03s`, `1h 02m`; `micro` replaces `µ` (`u` for ASCII output). */
+export function formatDuration(ns: bigint | number | null | undefined, micro = 'µ'): string {
   if (ns === null || ns === undefined) return '';
   const n = typeof ns === 'bigint' ? ns : BigInt(Math.round(ns));
-  if (n < 0n) return `-${formatDuration(-n)}`;
+  if (n < 0n) return `-${formatDuration(-n, micro)}`;
   if (n < 1000n) return `${n} ns`;
   const v = Number(n);
-  if (v < 1e6) return `${trim(v / 1e3)} µs`;
+  if (v < 1e6) return `${trim(v / 1e3)} ${micro}s`;
   if (v < 1e9) return `${trim(v / 1e6)} ms`;
   if (v < 60e9) return `${trim(v / 1e9)} s`;
   const s = Math.floor(v / 1e9);
@@ -58,12 +58,21 @@ export function formatCount(n: number | null | undefined): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** Cuts to `width` display characters with an ellipsis. */
-export function truncate(text: string, width: number): string {
+/** Cuts to `width` display characters, the last of them the ellipsis (`...` for ASCII output). */
+export function truncate(text: string, width: number, ellipsis = '…'): string {
   if (width <= 0) return '';
   const chars = [...text];
   if (chars.length <= width) return text;
-  return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
+  const kept = chars.slice(0, Math.max(0, width - [...ellipsis].length));
+  return [...kept, ...ellipsis].slice(0, width).join('');
+}
+
+/**
+ * Text for ASCII-only output: each character outside printable ASCII becomes `?`, one for one,
+ * so widths measured in characters stay right.
+ */
+export function asciiOnly(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, '?');
 }
 
 export function displayWidth(text: string): number {

@@ -7,7 +7,7 @@
 import { parseCommandArgs, renderHelp } from './args';
 import type { Command } from './command';
 import { processIo, type Ctx, type Io } from './context';
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, OutputClosed, UsageError } from './errors';
 import { logger } from '../shared/logger';
 import { redactSecrets } from '../shared/redact';
 import { PACKAGE_VERSION } from '../shared/version';
@@ -39,13 +39,14 @@ export function mainHelp(): string {
     '',
     'Configuration: the same environment variables (or AGENTOPS_CONFIG JSON file) as the preload,',
     'e.g. AGENTOPS_PG_URL, AGENTOPS_PG_TABLE, OTEL_EXPORTER_OTLP_ENDPOINT; `agentops-otel doctor` shows them all.',
-    'Exit codes: 0 ok, 1 the operation or a check failed, 2 usage error.',
+    'Exit codes: 0 ok, 1 the operation or a check failed, 2 usage error. A reader that closes stdout early (| head) ends the command quietly, with 0.',
     '',
   ].join('\n');
 }
 
 
 function report(io: Io, err: unknown, verbose: boolean): number {
+  if (err instanceof OutputClosed) return EXIT_OK;
   if (err instanceof CliError) {
     io.err(`agentops-otel: ${err.message}\n`);
     if (err.hint) io.err(`  → ${err.hint}\n`);

@@ -110,10 +110,20 @@ export interface Glyphs {
   empty: string;
   edge: string;
   tick: string;
+  /** Ends a cut text. */
+  ellipsis: string;
+  /** Input to output tokens. */
+  arrow: string;
+  /** Marks the placeholder of a parent that is not recorded. */
+  missing: string;
+  /** Separates the parts of the summary line. */
+  separator: string;
+  /** The micro sign in durations. */
+  micro: string;
 }
 
-export const UNICODE: Glyphs = { branch: '├─ ', last: '└─ ', pipe: '│  ', blank: '   ', fill: '█', empty: ' ', edge: '│', tick: '▏' };
-export const ASCII: Glyphs = { branch: '|- ', last: '`- ', pipe: '|  ', blank: '   ', fill: '#', empty: ' ', edge: '|', tick: '|' };
+export const UNICODE: Glyphs = { branch: '├─ ', last: '└─ ', pipe: '│  ', blank: '   ', fill: '█', empty: ' ', edge: '│', tick: '▏', ellipsis: '…', arrow: '→', missing: '⋯', separator: ' · ', micro: 'µ' };
+export const ASCII: Glyphs = { branch: '|- ', last: '`- ', pipe: '|  ', blank: '   ', fill: '#', empty: ' ', edge: '|', tick: '|', ellipsis: '...', arrow: '->', missing: '...', separator: ' | ', micro: 'u' };
 
 /** Depth-first order with tree prefixes; iterative, so a 10,000-deep chain does not overflow. */
 export function flattenTree(roots: readonly TreeNode[], g: Glyphs = UNICODE): FlatNode[] {
@@ -146,7 +156,7 @@ function strAttr(s: TraceSpan, key: string): string | undefined {
 }
 
 /** The attributes worth a glance, as short `k=v` text. */
-export function keyAttributes(s: TraceSpan): string[] {
+export function keyAttributes(s: TraceSpan, g: Glyphs = UNICODE): string[] {
   const out: string[] = [];
   const kind = strAttr(s, 'agentops.span.kind');
   const type = strAttr(s, 'agentops.event.type');
@@ -154,7 +164,7 @@ export function keyAttributes(s: TraceSpan): string[] {
     const state = strAttr(s, 'agentops.session.end_state');
     if (state) out.push(`end_state=${state}`);
     const reason = strAttr(s, 'agentops.session.end_state_reason');
-    if (reason) out.push(`reason=${JSON.stringify(truncate(reason, 60))}`);
+    if (reason) out.push(`reason=${JSON.stringify(truncate(reason, 60, g.ellipsis))}`);
     const tags = attr(s, 'agentops.session.tags');
     if (Array.isArray(tags) && tags.length > 0) out.push(`tags=${tags.join(',')}`);
   }
@@ -165,7 +175,7 @@ export function keyAttributes(s: TraceSpan): string[] {
     if (provider) out.push(`provider=${provider}`);
     const inT = numAttr(s, 'gen_ai.usage.input_tokens');
     const outT = numAttr(s, 'gen_ai.usage.output_tokens');
-    if (inT !== undefined || outT !== undefined) out.push(`tokens=${formatCount(inT ?? 0)}→${formatCount(outT ?? 0)}`);
+    if (inT !== undefined || outT !== undefined) out.push(`tokens=${formatCount(inT ?? 0)}${g.arrow}${formatCount(outT ?? 0)}`);
     const cost = numAttr(s, 'agentops.usage.cost_usd');
     if (cost !== undefined) out.push(`cost=${formatCost(cost)}`);
   }
@@ -173,7 +183,7 @@ export function keyAttributes(s: TraceSpan): string[] {
   if (errType) out.push(`error.type=${errType}`);
   const code = strAttr(s, 'agentops.error.code');
   if (code) out.push(`code=${code}`);
-  if (s.status === 'ERROR' && s.statusMessage) out.push(JSON.stringify(truncate(s.statusMessage, 80)));
+  if (s.status === 'ERROR' && s.statusMessage) out.push(JSON.stringify(truncate(s.statusMessage, 80, g.ellipsis)));
   return out;
 }
 
@@ -211,7 +221,7 @@ export function renderWaterfall(spans: readonly TraceSpan[], o: WaterfallOptions
     if (s.endNs > t1) t1 = s.endNs;
   }
   const width = Math.max(60, o.width);
-  const labels = flat.map((f) => f.prefix + (f.node.span ? f.node.span.name : `⋯ ${f.node.id} (not recorded)`));
+  const labels = flat.map((f) => f.prefix + (f.node.span ? f.node.span.name : `${g.missing} ${f.node.id} (not recorded)`));
   const nameW = Math.min(Math.max(...labels.map((l) => [...l].length), 8), Math.floor(width * 0.4));
   const durW = 9;
   const statusW = 5;
@@ -219,23 +229,23 @@ export function renderWaterfall(spans: readonly TraceSpan[], o: WaterfallOptions
   const barW = Math.max(10, Math.floor((width - fixed) * (showAttrs ? 0.55 : 1)));
   const lines: string[] = [];
   const scaleLeft = ' '.repeat(nameW + 1 + durW + 1 + statusW + 1);
-  const endLabel = formatDuration(t1 - t0);
+  const endLabel = formatDuration(t1 - t0, g.micro);
   lines.push(scaleLeft + ' ' + '0' + padStart(endLabel, barW - 1));
   flat.forEach((f, i) => {
     const s = f.node.span;
-    const label = padEnd(truncate(labels[i], nameW), nameW);
+    const label = padEnd(truncate(labels[i], nameW, g.ellipsis), nameW);
     if (s === null) {
       lines.push(`${label} ${' '.repeat(durW)} ${' '.repeat(statusW)} ${g.edge}${' '.repeat(barW)}${g.edge}`.trimEnd());
       return;
     }
-    const dur = padStart(formatDuration(s.endNs - s.startNs), durW);
+    const dur = padStart(formatDuration(s.endNs - s.startNs, g.micro), durW);
     const status = padEnd(s.status === 'ERROR' ? 'ERROR' : s.status === 'OK' ? 'OK' : '', statusW);
     const bar = timelineBar(s.startNs, s.endNs, t0, t1, barW, g);
     let line = `${label} ${dur} ${status} ${g.edge}${bar}${g.edge}`;
     if (showAttrs) {
-      const extra = keyAttributes(s).join(' ');
+      const extra = keyAttributes(s, g).join(' ');
       const room = width - [...line].length - 1;
-      if (extra !== '' && room > 3) line += ' ' + truncate(extra, room);
+      if (extra !== '' && room > 3) line += ' ' + truncate(extra, room, g.ellipsis);
     }
     lines.push(line.trimEnd());
   });

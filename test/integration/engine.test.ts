@@ -43,9 +43,11 @@ describe('export engine', function () {
   it('a burst of 300 sessions x 100 events reaches PostgreSQL and the receiver complete, each span once, with no replay', async function () {
     // The limit only bounds the exit; a fast machine exits as soon as both destinations have
     // everything. It is generous because CI runners share their cores with the receiver and PostgreSQL.
+    // So is the request timeout: an answer the starved app reads after its timeout is a retry, and
+    // the receiver, which did take the first request, counts its spans twice.
     this.timeout(240_000);
     const dbUrl = await createTestDatabase('engine_burst');
-    const res = await runNode(fixture('burst.js'), { args: ['300', '100'], timeoutMs: 180_000, env: faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { AGENTOPS_SHUTDOWN_TIMEOUT_MS: '120000' }) });
+    const res = await runNode(fixture('burst.js'), { args: ['300', '100'], timeoutMs: 180_000, env: faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { AGENTOPS_SHUTDOWN_TIMEOUT_MS: '120000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '30000' }) });
     assert.equal(res.code, 0, res.stderr.slice(-2000));
     const { spans } = JSON.parse(res.stdout) as { spans: number };
     assert.equal(spans, 30_600);
@@ -70,7 +72,7 @@ describe('export engine', function () {
       const { sessionId } = JSON.parse(res.stdout.split('\n')[0]) as { sessionId: string };
       // session, agent and 5 events, handed over synchronously at exit
       await receiver.waitForSpans(7, 15_000);
-      await sleep(300);
+      await sleep(300); // on purpose: no duplicate follows
       assertOnceEach(receiver.spans, 7, 'receiver');
       await assertSevenOnce(dbUrl, sessionId, 15_000);
     });
@@ -90,25 +92,29 @@ describe('export engine', function () {
     await assertSevenOnce(dbUrl, sessionId, 15_000);
     receiver.setResponse('ok');
     await receiver.waitForSpans(7, 20_000);
-    await sleep(500);
+    await sleep(500); // on purpose: no duplicate follows
     assertOnceEach(receiver.spans, 7, 'receiver after the helper');
     assert.deepEqual(fs.readdirSync(env.AGENTOPS_OTLP_SPOOL_DIR).filter((f) => f.includes('.spool')), [], 'the spool is empty once delivered');
   });
 
   it('a receiver down for a while during a paced run gets every span exactly once after it returns (memory queue overflowing to the spool)', async () => {
     const dbUrl = await createTestDatabase('engine_outage');
-    const app = new App(fixture('faults-app.js'), ['steady', '500'], { env: faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { OTEL_BSP_MAX_QUEUE_SIZE: '300', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100' }) });
+    const otlpSpool = tempDir();
+    const app = new App(fixture('faults-app.js'), ['steady', '500'], { env: faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { OTEL_BSP_MAX_QUEUE_SIZE: '300', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100', AGENTOPS_OTLP_SPOOL_DIR: otlpSpool }) });
     const sessionId = await app.sessionId();
-    await sleep(500);
+    const hex = sessionId.replace(/-/g, '');
+    await receiver.waitFor((spans) => spans.some((s) => s.traceId === hex), 20_000);
     receiver.setResponse('reset');
-    await sleep(3000);
+    // Down until the memory queue has overflowed to the spool.
+    assert.ok(await eventually(async () => fs.readdirSync(otlpSpool).some((f) => f.includes('.spool')), 30_000, 100), 'the outage overflowed to the spool');
     receiver.setResponse('ok');
-    await sleep(1000);
+    const atRecovery = receiver.spans.length;
+    await receiver.waitFor((spans) => spans.length > atRecovery, 20_000);
     const { res, recorded } = await app.finish();
     assert.equal(res.code, 0, res.stderr.slice(-2000));
     const expected = recorded + 2;
-    await receiver.waitFor((spans) => spans.filter((s) => s.traceId === sessionId.replace(/-/g, '')).length >= expected, 30_000);
-    await sleep(300);
+    await receiver.waitFor((spans) => spans.filter((s) => s.traceId === hex).length >= expected, 30_000);
+    await sleep(300); // on purpose: no duplicate follows
     assertOnceEach(receiver.spans, expected, 'receiver');
     const j = shutdownSummary(res).exporters.jaeger;
     assert.ok(j.spooled > 0, `the outage overflowed to the spool: ${JSON.stringify(j)}`);
@@ -128,7 +134,7 @@ describe('export engine', function () {
     const second = await runNode(fixture('exit-modes.js'), { args: ['normal'], env });
     assert.equal(second.code, 0, second.stderr);
     await receiver.waitForSpans(14, 20_000);
-    await sleep(500);
+    await sleep(500); // on purpose: no duplicate follows
     assertOnceEach(receiver.spans, 14, 'both runs');
     const traces = new Set(receiver.spans.map((s) => s.traceId));
     for (const r of [first, second]) assert.ok(traces.has(JSON.parse(r.stdout).sessionId.replace(/-/g, '')));
@@ -198,7 +204,7 @@ describe('export engine', function () {
     assert.ok(await eventually(async () => (await tableCounts(dbUrl)).n >= spans, 20_000));
     assert.deepEqual(await tableCounts(dbUrl), { n: spans, d: spans });
     await receiver.waitForSpans(spans, 20_000);
-    await sleep(300);
+    await sleep(300); // on purpose: no duplicate follows
     assertOnceEach(receiver.spans, spans, 'receiver');
     assert.equal((shutdownSummary(res) as unknown as { engine: { mode: string } }).engine.mode, 'inline');
   });

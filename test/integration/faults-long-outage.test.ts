@@ -63,12 +63,12 @@ describe('faults: PostgreSQL stopped for 60 s under continuous recording (long t
     const sessionId = await app.sessionId();
     assert.ok(await eventually(async () => (await sessionRows(dbUrl, sessionId)) > 0, 30_000), 'rows flow before the outage');
     await app.mark('baseline');
-    await sleep(3000);
+    await sleep(3000); // on purpose: a measurement window with PostgreSQL up, to compare the outage with
     const baseline = await app.report('baseline');
 
     await app.mark('outage');
     await stopServer();
-    await sleep(OUTAGE_MS);
+    await sleep(OUTAGE_MS); // on purpose: the outage's length is what this test is about
     const outage = await app.report('outage'); // still down: the peak of the outage
     await startServer();
 

@@ -11,7 +11,7 @@ import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { createTestDatabase, eventually, killServer, requireServerControl, sql, startServer, tempDir } from '../helpers/postgres';
-import { App, assertExactlyOnce, dropRole, assertLoopNotBlocked, assertNothingReachedApp, faultEnv, fixture, logLoop, sessionRows, shutdownSummary, sleep } from './faults-support';
+import { App, assertExactlyOnce, dropRole, assertLoopNotBlocked, assertNothingReachedApp, faultEnv, fixture, logLoop, sessionRows, shutdownSummary, spoolRows } from './faults-support';
 
 const RATE = 300; // events per second
 
@@ -63,8 +63,10 @@ describe('faults: PostgreSQL fails while the app records', function () {
     await flowing(sessionId);
     await app.mark('pg-sigkill');
     const atKill = await sessionRows(dbUrl, sessionId);
+    const mark = app.stderrMark();
     await killServer();
-    await sleep(1500); // the app keeps recording while the server is gone
+    // The app keeps recording while the server is gone, until its exporter has met the outage.
+    await app.waitStderr(/postgres write failed/, mark);
     await startServer();
     await flowing(sessionId, dbUrl, atKill); // the running app reconnects by itself
     const loop = await app.report('pg-sigkill');
@@ -90,8 +92,10 @@ describe('faults: PostgreSQL fails while the app records', function () {
     try {
       await app.mark('pg-locked');
       await locker.query('BEGIN');
+      const mark = app.stderrMark();
       await locker.query('LOCK TABLE agentops_spans IN ACCESS EXCLUSIVE MODE');
-      await sleep(3000); // writes queue behind the lock until statement_timeout cancels them
+      // Writes queue behind the lock until statement_timeout cancels them.
+      await app.waitStderr(/57014/, mark);
       await locker.query('COMMIT');
     } finally {
       await locker.end().catch(() => undefined);
@@ -127,15 +131,17 @@ describe('faults: PostgreSQL fails while the app records', function () {
     const sessionId = await app.sessionId();
     await flowing(sessionId);
     await app.mark('pg-connections');
+    const mark = app.stderrMark();
     // No connection at all for the role: its open ones are ended, every new one is refused (53300).
     await sql(dbUrl, `ALTER ROLE ${role} CONNECTION LIMIT 0`);
     await sql(dbUrl, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
-    await sleep(2000);
+    await app.waitStderr(/53300/, mark);
     // One connection for a pool of four: the rest keep being refused until the end of the run.
     await sql(dbUrl, `ALTER ROLE ${role} CONNECTION LIMIT 1`);
     const atPartial = await sessionRows(dbUrl, sessionId);
     await flowing(sessionId, dbUrl, atPartial);
-    await sleep(1000);
+    // A second's worth of events more, stored through the one connection.
+    await flowing(sessionId, dbUrl, (await sessionRows(dbUrl, sessionId)) + RATE);
     const loop = await app.report('pg-connections');
     const { res, recorded } = await app.finish();
     assert.equal(res.code, 0, res.stderr.slice(-3000));
@@ -158,10 +164,12 @@ describe('faults: PostgreSQL fails while the app records', function () {
     const appUrl = new URL(dbUrl);
     appUrl.username = role;
     appUrl.password = encodeURIComponent(password);
-    const app = start({}, appUrl.toString());
+    const spoolDir = tempDir();
+    const app = start({ AGENTOPS_PG_SPOOL_DIR: spoolDir }, appUrl.toString());
     const sessionId = await app.sessionId();
     await app.mark('pg-auth');
-    await sleep(2500); // batches fail authentication, exhaust their retries and go to the spool
+    // Batches fail authentication, exhaust their retries and go to the spool.
+    assert.ok(await eventually(async () => spoolRows(spoolDir).length > 0, 20_000, 100), 'rows reached the spool');
     assert.equal(await sessionRows(dbUrl, sessionId), 0, 'nothing can be stored with the wrong password');
     await sql(dbUrl, `ALTER ROLE ${role} PASSWORD '${password}'`);
     await flowing(sessionId);

@@ -65,6 +65,7 @@ export class App {
   readonly result: Promise<ChildResult>;
   child!: ChildProcess;
   private seen = '';
+  private errSeen = '';
   private listeners: Array<() => void> = [];
 
   constructor(script: string, args: string[], options: Omit<RunOptions, 'args' | 'input' | 'onSpawn'>) {
@@ -77,6 +78,10 @@ export class App {
         this.child = c;
         c.stdout?.on('data', (d: Buffer | string) => {
           this.seen += d.toString();
+          for (const l of [...this.listeners]) l();
+        });
+        c.stderr?.on('data', (d: Buffer | string) => {
+          this.errSeen += d.toString();
           for (const l of [...this.listeners]) l();
         });
       },
@@ -121,6 +126,29 @@ export class App {
       const timer = setTimeout(() => {
         this.listeners = this.listeners.filter((l) => l !== listener);
         reject(new Error(`no "${text}" on the app's stdout within ${timeoutMs} ms; saw: ${this.seen.slice(-1000)}`));
+      }, timeoutMs);
+      this.listeners.push(listener);
+      listener();
+    });
+  }
+
+  /** How much the app has written to stderr so far: a mark for waitStderr. */
+  stderrMark(): number {
+    return this.errSeen.length;
+  }
+
+  /** Resolves once what the app wrote to stderr after `mark` (our JSON log lines) matches `pattern`. */
+  waitStderr(pattern: RegExp, mark = 0, timeoutMs = 20_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const listener = (): void => {
+        if (!pattern.test(this.errSeen.slice(mark))) return;
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== listener);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.listeners = this.listeners.filter((l) => l !== listener);
+        reject(new Error(`no ${pattern} on the app's stderr within ${timeoutMs} ms; saw: ${this.errSeen.slice(mark).slice(-1000)}`));
       }, timeoutMs);
       this.listeners.push(listener);
       listener();

@@ -53,7 +53,7 @@ describe('postgres exporter: outages and the spool', function () {
     await t.provider.forceFlush();
     await stopServer();
     await produce(300); // ~2,700 spans while PostgreSQL is down
-    await sleep(300);
+    assert.ok(await eventually(async () => counters().failedAttempts > before.failedAttempts, 10_000, 20), 'the outage was noticed');
     await t.provider.forceFlush();
     await startServer();
     await produce(150);
@@ -90,12 +90,14 @@ describe('postgres exporter: outages and the spool', function () {
     for (let i = 10; i < c.ended.length; i += 100) {
       exporter.export(c.ended.slice(i, i + 100), (r) => codes.push(r.code));
       maxHeld = Math.max(maxHeld, exporter.bufferStatus().spans);
-      await sleep(2);
+      await sleep(2); // paced like an app: the exporter's own work runs between batches
     }
     assert.ok(maxHeld <= 1000 + 100, `held ${maxHeld} spans in memory`);
     assert.ok(codes.every((x) => x === 0), 'every batch was accepted');
-    await eventually(async () => counters().spooled - before.spooled > 0, 10_000);
-    assert.ok(counters().spooled - before.spooled >= c.ended.length - 10 - 1100, 'the excess went to the spool');
+    // The spool writer finishes its files after the last export returned: wait for all of them.
+    const excess = c.ended.length - 10 - 1100;
+    await eventually(async () => counters().spooled - before.spooled >= excess, 10_000);
+    assert.ok(counters().spooled - before.spooled >= excess, `the excess went to the spool (${counters().spooled - before.spooled} of ${excess})`);
     const st = await exporter.spoolStatus();
     assert.ok(st.files > 0 || st.claimed > 0);
     await startServer();
@@ -240,7 +242,8 @@ describe('postgres exporter: outages and the spool', function () {
       await wrong.forceFlush(); // times out: authentication keeps failing
       await stopServer();
       exporter.export(c.ended, () => undefined);
-      await sleep(300);
+      // Failures with the password in the connection settings are what must not leak: wait for one.
+      assert.ok(await eventually(async () => exporter.bufferStatus().databaseFailing, 10_000, 20), 'a write failed while the server was down');
       logger.info(`canary ${password} and ${password}-2`);
       await Promise.all([exporter.shutdown(), wrong.shutdown()]);
     } finally {

@@ -107,10 +107,12 @@ describe('preload with PostgreSQL and Jaeger', function () {
     });
     assert.ok(child);
     await waitForOutput(child, 'phase1');
+    const failed = waitForOutput(child, 'postgres write failed', 20_000, 'stderr');
+    failed.catch(() => undefined); // awaited below; a failure before then must not go unhandled
     await stopServer();
     child.stdin?.write('continue\n');
     await waitForOutput(child, 'phase2');
-    await new Promise((r) => setTimeout(r, 500)); // exports fail and back off meanwhile
+    await failed; // exports fail and back off meanwhile
     if (restartBeforeExit) await startServer();
     child.stdin?.write('finish\n');
     child.stdin?.end();

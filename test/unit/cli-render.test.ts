@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { formatCost, formatDuration, isoNanos, renderTable, shortTime, truncate } from '../../src/cli/format';
+import { asciiOnly, formatCost, formatDuration, isoNanos, renderTable, shortTime, truncate } from '../../src/cli/format';
 import { ASCII, buildTree, flattenTree, keyAttributes, renderWaterfall, timelineBar, type TraceSpan } from '../../src/cli/tree';
 import { sessionsTable } from '../../src/cli/commands/sessions';
 import { displayValue } from '../../src/cli/commands/doctor';
@@ -37,6 +37,10 @@ describe('cli formatting', () => {
     assert.equal(formatCost(null), '');
     assert.equal(truncate('abcdef', 4), 'abc…');
     assert.equal(truncate('abc', 4), 'abc');
+    assert.equal(truncate('abcdef', 5, '...'), 'ab...');
+    assert.equal(truncate('abcdef', 2, '...'), '..');
+    assert.equal(formatDuration(12_345n, 'u'), '12.3 us');
+    assert.equal(asciiOnly('naïve → 😀\tx'), 'na?ve ? ??x', 'one ? per character, so widths stay');
   });
 
   it('renders aligned tables', () => {
@@ -119,6 +123,26 @@ describe('cli trace tree', () => {
     assert.equal(bar(lines[1]).length, bar(lines[2]).length);
     assert.ok(bar(lines[2]).indexOf('█') < bar(lines[3]).indexOf('█'), 'later spans start further right');
     assert.ok(lines.every((l) => [...l].length <= 120));
+  });
+
+  it('--ascii draws with ASCII only: tree, bars, units, arrows, ellipses and placeholders', () => {
+    const lines = renderWaterfall(
+      [
+        span('session', null, 0, 100, { status: 'OK', attributes: { 'agentops.span.kind': 'session', 'agentops.session.end_state': 'Success' } }),
+        span('chat', 'session', 10, 10.005, { attributes: { 'agentops.event.type': 'llms', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 3, 'gen_ai.usage.output_tokens': 5 } }),
+        span('tool with a name far too long to fit in the name column of a line 130 characters wide', 'session', 60, 100, { status: 'ERROR', statusMessage: 'x'.repeat(200) }),
+        span('orphan', 'gone', 1, 2),
+      ],
+      { width: 130, glyphs: ASCII },
+    );
+    const text = lines.join('\n');
+    assert.ok(/^[\x20-\x7e\n]*$/.test(text), `only printable ASCII: ${text}`);
+    assert.match(text, /^\|- chat\s+5 us\s+\|/m, 'microseconds as us');
+    assert.match(text, /tokens=3->5/);
+    assert.match(text, /^\.\.\. gone \(not recorded\)/m);
+    assert.match(text, /^`- tool with .*\.\.\. /m, 'a long name ends in ...');
+    assert.match(text, /"x+\.\.\./, 'a long message ends in ...');
+    assert.ok(lines.every((l) => l.length <= 130));
   });
 
   it('picks key attributes by span kind', () => {

@@ -101,7 +101,7 @@ describe('client: sessions, agents and events without tracing', () => {
     const s2 = client.startSession();
     assert.equal(client.record(new ToolEvent()), undefined, 'ambiguous with two open sessions');
     await s2.run(async () => {
-      await new Promise((r) => setTimeout(r, 1));
+      await new Promise((r) => setTimeout(r, 1)); // a timer hop, which the session scope must survive
       client.record(new ToolEvent({ name: 'scoped' }));
     });
     assert.equal((s2.events[0] as ToolEvent).name, 'scoped');

