@@ -11,7 +11,7 @@
  *
  * A version we do not support is left alone, with one warning naming it.
  */
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Hook } from 'require-in-the-middle';
@@ -78,18 +78,19 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         (exports: ProtocolModule) => (isProtocol ? this.unpatch(exports) : undefined),
       );
     const files = [...M.ESM_PROTOCOL_FILES.map((f) => file(f, true)), ...M.ESM_ENTRY_FILES.map((f) => file(f, false))];
-    return [
-      new InstrumentationNodeModuleDefinition(
-        M.MODULE_NAME,
-        ['*'],
-        (exports: unknown, version?: string) => {
-          this.onLoad(exports as ProtocolModule, version, false);
-          return exports;
-        },
-        () => undefined,
-        files,
-      ),
-    ];
+    const definition = new InstrumentationNodeModuleDefinition(
+      M.MODULE_NAME,
+      ['*'],
+      (exports: unknown, version?: string) => {
+        this.onLoad(exports as ProtocolModule, version, false);
+        return exports;
+      },
+      () => undefined,
+      files,
+    );
+    // Every version is looked at (onLoad decides), pre-releases too: '*' alone leaves them out.
+    (definition as InstrumentationModuleDefinition).includePrerelease = true;
+    return [definition];
   }
 
   override enable(): void {
