@@ -234,8 +234,37 @@ for (const setup of SETUPS) {
   });
 }
 
-describe('MCP trace context the app wrote itself', () => {
+describe('MCP requests the other way, and trace context the app wrote itself', () => {
   const setup: Setup = { client: 'client.cjs', server: 'server.cjs', preload: 'require', transport: 'stdio' };
+
+  for (const s of [setup, { ...setup, client: 'client.mjs', server: 'server.mjs', preload: 'import', transport: 'http' } as Setup]) {
+    it(`a request the server sends while it handles one (sampling) nests in the same trace, in both processes (${s.transport}, ${s.preload})`, async () => {
+      const { spans, res, lines } = await runApp(s, s.preload, { SCENARIOS: 'sampling', SESSION: '1', AGENT: 'caller' });
+      assert.deepEqual(ownWarnings(res), []);
+      assert.deepEqual(JSON.parse(lines[0]), { scenario: 'sampling', result: { content: [{ type: 'text', text: 'client said: pong' }] } });
+      const tree = treeOf(spans).render();
+      const agent = spans.find((x) => x.name === 'invoke_agent caller');
+      const find = (name: string, kind: number): ReceivedSpan => {
+        const found = spans.filter((x) => x.name === name && x.kind === kind);
+        assert.equal(found.length, 1, `${name} (kind ${kind})\n${tree}`);
+        return found[0];
+      };
+      const call = find('tools/call ask_client', KIND_CLIENT);
+      const handled = find('tools/call ask_client', KIND_SERVER);
+      const sample = find('sampling/createMessage', KIND_CLIENT);
+      const answered = find('sampling/createMessage', KIND_SERVER);
+      assert.ok(agent, tree);
+      assert.equal(call.parentSpanId, agent.spanId, tree);
+      assert.equal(handled.parentSpanId, call.spanId, tree);
+      assert.equal(sample.parentSpanId, handled.spanId, tree);
+      assert.equal(answered.parentSpanId, sample.spanId, tree);
+      assert.equal(new Set([agent, call, handled, sample, answered].map((x) => x.traceId)).size, 1, tree);
+      assert.equal(answered.resource['process.pid'], call.resource['process.pid'], 'the client process answers');
+      assert.equal(sample.resource['process.pid'], handled.resource['process.pid'], 'the server process asks');
+      // Only the app's own call is a tool event of its session.
+      assert.equal(attr(spans.find((x) => x.name === 'session')!, 'agentops.session.event_counts.tools'), 1n);
+    });
+  }
 
   it('a malformed traceparent in _meta starts a new trace on the server, without an error; the handler sees _meta without it', async () => {
     const { spans, res, lines } = await runApp(setup, 'require', { SCENARIOS: 'bad-traceparent' });
