@@ -6,20 +6,22 @@
  * A `tools/call` inside an AgentOps session is a ToolEvent of that session run through
  * `session.runEvent`: the event's span is the request's span (same name, CLIENT kind, MCP
  * attributes), nested under the current agent and counted in the session. Outside a session
- * (and for every other method) the span is made here, under the active context.
+ * (and for every other method) the span is made here, under the active context. A tool call made
+ * by a tool that is itself a recorded tool event (`recordTool`, an agents tool) is a plain span of
+ * that tool: counting it again would count one tool use twice.
  *
  * The app gets what the SDK returns: a promise derived from it that settles the same way.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { isWrapped } from '@opentelemetry/instrumentation';
-import { ErrorEvent, getClient, ToolEvent, type Session } from '../../src/client';
+import { ErrorEvent, ToolEvent, type Session } from '../../src/client';
 import { clientScope } from '../../src/client/context';
-import { autoSession } from '../genai/auto-session';
 import { logger } from '../../src/shared/logger';
 import { stats } from '../../src/shared/stats';
 import { setEventSpanShape } from '../agentops/event-span-shape';
 import * as AS from '../agentops/semconv';
 import * as AU from '../agentops/utils';
+import { resolveParent } from '../genai/recorder';
 import { withTraceContext } from './propagation';
 import { protocolVersionOf, rememberProtocolVersion } from './protocol-state';
 import * as M from './semconv';
@@ -97,17 +99,29 @@ function startCall(deps: McpDeps, protocol: ProtocolThis, method: string, reques
   const attrs: AttributeMap = { ...U.requestAttributes(method, request.params, o), ...U.transportAttributes(protocol.transport) };
   const version = protocolVersionOf(protocol);
   if (version !== undefined) attrs[M.ATTR_MCP_PROTOCOL_VERSION] = version;
-  const parent = context.active();
+  // Inside an agents run the run knows better than the context where a call belongs.
+  const resolved = resolveParent();
+  const parent = resolved.ctx;
   const finish = (outcome: McpOutcome, result: unknown): AttributeMap => ({
     ...U.outcomeAttributes(outcome),
     ...U.resultAttributes(method, result, o),
     ...sessionAttribute(protocol),
   });
-  if (method === M.METHOD_TOOLS_CALL) {
-    const session = getClient()?.currentSession() ?? autoSession();
-    if (canRecord(session)) return startToolEvent(o, session, parent, request, name, attrs, finish);
+  const isTool = method === M.METHOD_TOOLS_CALL;
+  // A tool call made by a tool already recorded (recordTool, an agents tool) is part of that
+  // tool's work: a plain span under it, not a second tool event.
+  const nested = isTool && insideToolEvent(parent);
+  if (isTool && !nested && canRecord(resolved.session)) {
+    return startToolEvent(o, resolved.session, parent, resolved.agentId ?? scopeAgentId(resolved.session), request, name, attrs, finish);
   }
-  return startSpan(deps, o, parent, method, request, name, attrs, finish);
+  return startSpan(deps, o, parent, method, request, name, attrs, finish, isTool && !nested);
+}
+
+/** Whether the span of `ctx` is an open AgentOps tool event (its attributes are readable on the SDK's spans). */
+function insideToolEvent(ctx: Context): boolean {
+  const span = trace.getSpan(ctx);
+  if (span === undefined || !span.isRecording()) return false;
+  return (span as unknown as { attributes?: Record<string, unknown> }).attributes?.[AS.ATTR_EVENT_TYPE] === 'tools';
 }
 
 function canRecord(session: Session | undefined): session is Session {
@@ -132,9 +146,9 @@ function markError(span: Span | undefined, outcome: McpOutcome, o: McpMapping): 
 
 type Finish = (outcome: McpOutcome, result: unknown) => AttributeMap;
 
-function startToolEvent(o: McpMapping, session: Session, parent: Context, request: McpRequest, name: string, attrs: AttributeMap, finish: Finish): Call {
+function startToolEvent(o: McpMapping, session: Session, parent: Context, agentId: string | undefined, request: McpRequest, name: string, attrs: AttributeMap, finish: Finish): Call {
   const tool = U.toolCall(request);
-  const event = new ToolEvent({ name: tool.name, agentId: scopeAgentId(session), params: o.captureContent ? tool.args : undefined, attributes: attrs });
+  const event = new ToolEvent({ name: tool.name, agentId, params: o.captureContent ? tool.args : undefined, attributes: attrs });
   setEventSpanShape(event, { name, kind: SpanKind.CLIENT });
   let settle!: (value: unknown) => void;
   const done = new Promise<unknown>((resolve) => (settle = resolve));
@@ -170,8 +184,7 @@ function startToolEvent(o: McpMapping, session: Session, parent: Context, reques
   };
 }
 
-function startSpan(deps: McpDeps, o: McpMapping, parent: Context, method: string, request: McpRequest, name: string, attrs: AttributeMap, finish: Finish): Call {
-  const isTool = method === M.METHOD_TOOLS_CALL;
+function startSpan(deps: McpDeps, o: McpMapping, parent: Context, method: string, request: McpRequest, name: string, attrs: AttributeMap, finish: Finish, isTool: boolean): Call {
   // Outside a session a tool call is still shaped as a ToolEvent span would be.
   const event = isTool ? new ToolEvent({ name: U.toolCall(request).name, params: o.captureContent ? U.toolCall(request).args : undefined }) : undefined;
   const startAttrs: AttributeMap = { ...attrs, [AS.ATTR_SPAN_KIND]: isTool ? 'tools' : M.SPAN_KIND_MCP };

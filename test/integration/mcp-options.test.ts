@@ -1,12 +1,14 @@
 /**
- * The MCP instrumentation's edges: client and server in one process, a version of the SDK we do not
- * support, the instrumentation switched off by name, content capture off.
+ * The MCP instrumentation's edges: client and server in one process, an @openai/agents run using an
+ * MCP server, a version of the SDK we do not support, the instrumentation switched off by name,
+ * content capture off.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT, runNode, type ChildResult } from '../helpers/child';
+import { startLlmServer } from '../helpers/llm-server';
 import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
 
 let receiver: OtlpReceiver;
@@ -58,6 +60,30 @@ describe('MCP client and server in one process (in-memory transport)', () => {
       }
     });
   }
+});
+
+describe('MCP tools of an @openai/agents run', () => {
+  it('the agents tool event is the one tool event; the MCP call is a span of it, and the server span its child', async () => {
+    const llm = await startLlmServer();
+    try {
+      const { res, spans } = await run('test/fixtures/mcp/agents-mcp.cjs', 'require', { LLM_BASE: llm.url, SERVER_PRELOAD: 'require', SESSION: '1' });
+      assert.deepEqual(warnings(res), []);
+      assert.match(res.stdout, /^final /m);
+      const tree = treeOf(spans).render();
+      const session = spans.find((s) => s.name === 'session');
+      const tool = spans.find((s) => s.name === 'execute_tool add');
+      const call = spans.find((s) => s.name === 'tools/call add' && s.kind === 3);
+      const handled = spans.find((s) => s.name === 'tools/call add' && s.kind === 2);
+      assert.ok(session && tool && call && handled, tree);
+      assert.equal(attr(session, 'agentops.session.event_counts.tools'), 1n, tree);
+      assert.equal(spans.filter((s) => attr(s, 'agentops.event.type') === 'tools').length, 1, tree);
+      assert.equal(call.parentSpanId, tool.spanId, tree);
+      assert.equal(handled.parentSpanId, call.spanId, tree);
+      assert.equal(handled.traceId, session.traceId, tree);
+    } finally {
+      await llm.close();
+    }
+  });
 });
 
 describe('MCP: a version of the SDK we do not support', () => {

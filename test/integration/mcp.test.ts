@@ -266,6 +266,23 @@ describe('MCP requests the other way, and trace context the app wrote itself', (
     });
   }
 
+  it('a tool call made inside a tool the app records itself is a span of that tool, not a second tool event', async () => {
+    const { spans, res, lines } = await runApp(setup, 'require', { SCENARIOS: 'wrapped-tool', SESSION: '1', AGENT: 'caller' });
+    assert.deepEqual(ownWarnings(res), []);
+    assert.deepEqual(JSON.parse(lines[0]), { scenario: 'wrapped-tool', result: { content: [{ type: 'text', text: '5' }] } });
+    const tree = treeOf(spans).render();
+    const outer = spans.find((x) => x.name === 'execute_tool add_via_mcp');
+    const call = mcpSpans(spans, KIND_CLIENT).find((x) => x.name === 'tools/call add');
+    const handled = mcpSpans(spans, KIND_SERVER).find((x) => x.name === 'tools/call add');
+    assert.ok(outer && call && handled, tree);
+    assert.equal(call.parentSpanId, outer.spanId, tree);
+    assert.equal(handled.parentSpanId, call.spanId, tree);
+    assert.equal(attr(call, 'agentops.event.type'), undefined, show(call));
+    assert.equal(attr(call, 'agentops.span.kind'), 'mcp', show(call));
+    assert.equal(attr(call, 'gen_ai.tool.name'), 'add', show(call));
+    assert.equal(attr(spans.find((x) => x.name === 'session')!, 'agentops.session.event_counts.tools'), 1n, tree);
+  });
+
   it('a malformed traceparent in _meta starts a new trace on the server, without an error; the handler sees _meta without it', async () => {
     const { spans, res, lines } = await runApp(setup, 'require', { SCENARIOS: 'bad-traceparent' });
     assert.deepEqual(ownWarnings(res), []);
