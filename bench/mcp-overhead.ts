@@ -16,6 +16,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 interface Side {
   stdioUs: number;
   memoryUs: number;
+  memoryCpuUs: number;
   calls: number;
 }
 
@@ -66,6 +67,14 @@ export async function run(): Promise<BenchRow[]> {
       { group: GROUP, name: `instrumented / uninstrumented (${label})`, value: t / b, unit: 'ratio' },
     );
   }
+  const b = median(base.map((s) => s.memoryCpuUs));
+  const t = median(traced.map((s) => s.memoryCpuUs));
+  const note = 'process CPU time (all threads, the export worker included) per in-memory round trip';
+  rows.push(
+    { group: GROUP, name: 'CPU per round trip in-memory, uninstrumented', value: b, unit: 'µs/call', note },
+    { group: GROUP, name: 'CPU per round trip in-memory, instrumented', value: t, unit: 'µs/call', note },
+    { group: GROUP, name: 'added CPU per round trip in-memory', value: t - b, unit: 'µs', note: 'two spans (CLIENT as a ToolEvent, SERVER), trace context in _meta, their hand-off' },
+  );
   return rows;
 }
 
