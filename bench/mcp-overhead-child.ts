@@ -9,7 +9,6 @@ import { performance } from 'node:perf_hooks';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 type Client = import('@modelcontextprotocol/sdk/client/index.js').Client;
 
 async function time(n: number, fn: () => Promise<unknown>): Promise<number> {
