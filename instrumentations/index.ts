@@ -9,6 +9,8 @@ import { AnthropicInstrumentation } from './anthropic/instrumentation';
 import { BedrockInstrumentation } from './bedrock/instrumentation';
 import type { PriceTable } from './genai/prices';
 import { GoogleGenAIInstrumentation } from './google-genai/instrumentation';
+import { McpInstrumentation } from './mcp/instrumentation';
+import { ESM_FILES as MCP_ESM_FILES } from './mcp/semconv';
 import { OpenAIInstrumentation } from './openai/instrumentation';
 import { OpenAIAgentsInstrumentation } from './openai-agents/instrumentation';
 
@@ -23,8 +25,8 @@ export interface InstrumentationOptions {
 export interface InstrumentationEntry {
   name: string;
   create(options: InstrumentationOptions): Instrumentation;
-  /** Packages whose ESM `import`s the import-in-the-middle hook must intercept for this one. */
-  esmModules?: string[];
+  /** Packages whose ESM `import`s the import-in-the-middle hook must intercept for this one (a RegExp matches file URLs). */
+  esmModules?: Array<string | RegExp>;
 }
 
 export const INSTRUMENTATIONS: InstrumentationEntry[] = [
@@ -34,6 +36,7 @@ export const INSTRUMENTATIONS: InstrumentationEntry[] = [
   { name: 'openai-agents', create: (o) => new OpenAIAgentsInstrumentation(o), esmModules: ['@openai/agents-core'] },
   { name: 'google-genai', create: (o) => new GoogleGenAIInstrumentation(o), esmModules: ['@google/genai'] },
   { name: 'aws-bedrock', create: (o) => new BedrockInstrumentation(o), esmModules: ['@aws-sdk/client-bedrock-runtime'] },
+  { name: 'mcp', create: (o) => new McpInstrumentation(o), esmModules: ['@modelcontextprotocol/sdk', MCP_ESM_FILES] },
 ];
 
-export { AgentOpsInstrumentation, AnthropicInstrumentation, BedrockInstrumentation, GoogleGenAIInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };
+export { AgentOpsInstrumentation, AnthropicInstrumentation, BedrockInstrumentation, GoogleGenAIInstrumentation, McpInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };

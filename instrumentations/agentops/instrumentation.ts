@@ -13,6 +13,7 @@ import { sessionIdGenerator, sessionIdToTraceId } from './id-generator';
 import { logger } from '../../src/shared/logger';
 import { stats } from '../../src/shared/stats';
 import { bindEmitterListeners, unbindEmitterListeners } from './emitter-context';
+import { eventSpanShape } from './event-span-shape';
 import type { AgentOpsInstrumentationConfig } from './types';
 import * as U from './utils';
 import { PACKAGE_VERSION } from '../../src/shared/version';
@@ -283,7 +284,8 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
     } catch {
       name = String(event.eventType); // a hostile getter on the event: the span still exists
     }
-    return this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: U.hrTimeFromNanos(event.initTimeNs), attributes }, parent.ctx);
+    const shape = eventSpanShape(event);
+    return this.tracer.startSpan(shape?.name ?? name, { kind: shape?.kind ?? SpanKind.INTERNAL, startTime: U.hrTimeFromNanos(event.initTimeNs), attributes }, parent.ctx);
   }
 
   private onRecord(session: Session, event: Event): void {

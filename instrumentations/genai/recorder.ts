@@ -107,7 +107,8 @@ interface Started {
   run(fn: () => void): void;
 }
 
-function resolveParent(): ParentInfo {
+/** Where a call made now belongs: what a resolver (an agents run) says, else the active context and current session. */
+export function resolveParent(): ParentInfo {
   for (const resolve of resolvers) {
     try {
       const p = resolve();

@@ -12,7 +12,7 @@ import { logger } from '../shared/logger';
 
 const SLOT = Symbol.for('agentops-otel.esm-hook');
 
-export function registerEsmHook(modules: readonly string[]): boolean {
+export function registerEsmHook(modules: ReadonlyArray<string | RegExp>): boolean {
   const g = globalThis as Record<symbol, unknown>;
   if (modules.length === 0 || g[SLOT] === true) return false;
   const register = (nodeModule as { register?: (specifier: string, parentURL: URL, options?: unknown) => void }).register;

@@ -165,9 +165,10 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
  * A package required before the preload ran cannot be patched any more. (OpenTelemetry's own
  * check looks for `globalThis.require`, which CommonJS modules do not have, so it stays silent.)
  */
-function warnAboutEarlyModules(modules: readonly string[]): void {
+function warnAboutEarlyModules(modules: ReadonlyArray<string | RegExp>): void {
   const loaded = Object.keys(require.cache);
   for (const name of modules) {
+    if (typeof name !== 'string') continue;
     const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
     if (loaded.some((file) => file.includes(marker))) {
       logger.warn(`${name} was loaded before agentops-otel/register, so its calls are not traced; load the preload first (node --require agentops-otel/register app.js)`, { module: name });
