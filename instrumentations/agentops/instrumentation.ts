@@ -105,6 +105,7 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
         serviceName: c.serviceName ?? 'agentops',
         captureContent: c.captureContent ?? true,
         maxAttributeLength: c.maxAttributeLength ?? 16384,
+        prices: c.prices,
       };
     }
     return this.mapping;

@@ -17,16 +17,14 @@ export function baseModelId(modelId: string): string {
 }
 
 /**
- * Names to price a call by: the Bedrock id itself (so an AGENTOPS_PRICE_TABLE entry under that id
- * prices it), then, only for a global cross-Region inference profile of an Anthropic model, the
- * Anthropic model it serves: Bedrock bills those at Anthropic's list price. In-Region and
- * geographic ids (`anthropic.…`, `us.anthropic.…`) are billed per Region, and from the Claude 4.5
- * generation on with a regional premium, so pricing them from Anthropic's table would be a guess.
+ * Names to price a call by: the Bedrock id itself (an AGENTOPS_PRICE_TABLE entry under that id
+ * prices it, and the price source knows Bedrock's ids: in-Region and geographic profiles at their
+ * regional price, `global.` profiles at the global one), then the id an ARN ends with.
  */
 export function priceModels(modelId: string | undefined): string[] {
   if (modelId === undefined) return [];
-  const m = /^global\.anthropic\.(claude-[a-z0-9-]+?)-v\d+(?::\d+)?$/i.exec(baseModelId(modelId));
-  return m !== null ? [modelId, m[1]] : [modelId];
+  const base = baseModelId(modelId);
+  return base !== modelId ? [modelId, base] : [modelId];
 }
 
 // Standard and GovCloud partitions, whose default endpoint is bedrock-runtime.{region}.amazonaws.com.

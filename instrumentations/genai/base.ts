@@ -2,7 +2,8 @@
 import type { Tracer } from '@opentelemetry/api';
 import * as path from 'node:path';
 import { observeApiPromise, observeStream } from './stream';
-import { DEFAULT_PRICES, type PriceTable } from './prices';
+import { warmPriceSource } from './price-source';
+import { NO_OVERRIDES, type PriceTable } from './prices';
 import type { LlmCall, RecorderDeps } from './recorder';
 import * as S from './semconv';
 import type { GenAiOptions, LlmOutcome } from './types';
@@ -19,12 +20,23 @@ export function genAiOptions(c: GenAiConfig): GenAiOptions {
     serviceName: c.serviceName ?? 'agentops',
     captureContent: c.captureContent ?? true,
     maxAttributeLength: c.maxAttributeLength ?? 16384,
-    prices: c.prices ?? DEFAULT_PRICES,
+    prices: c.prices ?? NO_OVERRIDES,
   };
 }
 
+/**
+ * What the recorder needs of an instrumentation. Called when an instrumentation patches its SDK:
+ * the price data is loaded then too, while the app is loading modules anyway, rather than in
+ * the middle of its first LLM call.
+ */
 export function recorderDeps(getTracer: () => Tracer, getConfig: () => GenAiConfig): RecorderDeps {
-  return { get tracer() { return getTracer(); }, options: () => genAiOptions(getConfig()) };
+  warmPriceSource();
+  return {
+    get tracer() {
+      return getTracer();
+    },
+    options: () => genAiOptions(getConfig()),
+  };
 }
 
 export function packageVersion(): string {

@@ -150,10 +150,8 @@ function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome
   const u = outcome.usage;
   event.promptTokens = u.inputTokens;
   event.completionTokens = u.outputTokens;
-  event.cost =
-    req.priceModels !== undefined
-      ? req.priceModels.reduce<number | undefined>((cost, model) => cost ?? costUsd(o.prices, model, u), undefined)
-      : (costUsd(o.prices, outcome.responseModel ?? req.requestModel, u) ?? costUsd(o.prices, req.requestModel, u));
+  const models = req.priceModels ?? [outcome.responseModel, req.requestModel];
+  event.cost = models.reduce<number | undefined>((cost, model) => cost ?? costUsd(o.prices, model, u, req.provider), undefined);
   if (o.captureContent && outcome.completion !== undefined) event.completion = outcome.completion;
   event.attributes = {
     ...event.attributes,
@@ -235,7 +233,7 @@ function startStandalone(deps: RecorderDeps, req: LlmRequest, o: GenAiOptions, p
   stats.spanCreated('llms');
   const span: Span = deps.tracer.startSpan(spanName(req), { kind: SpanKind.INTERNAL, attributes: startAttrs }, parent.ctx);
   const spanCtx = trace.setSpan(parent.ctx, span);
-  const mapping: AU.MappingOptions = { serviceName: o.serviceName, captureContent: o.captureContent, maxAttributeLength: o.maxAttributeLength };
+  const mapping: AU.MappingOptions = { serviceName: o.serviceName, captureContent: o.captureContent, maxAttributeLength: o.maxAttributeLength, prices: o.prices };
   const call = onceCall(
     (outcome, extra) => {
       guard('end', () => {

@@ -7,6 +7,7 @@ export interface GenAiOptions {
   /** Prompts, completions, tool arguments and results on spans. */
   captureContent: boolean;
   maxAttributeLength: number;
+  /** AGENTOPS_PRICE_TABLE overrides, before the built-in source. */
   prices: Readonly<PriceTable>;
 }
 
@@ -25,7 +26,7 @@ export interface LlmRequest {
   streaming: boolean;
   /**
    * Names to price the call by, tried in order, instead of the response and request models: for a
-   * provider whose model ids are not the price table's names (Bedrock). Empty: no cost.
+   * provider whose model ids are not the price source's names. Empty: no cost.
    */
   priceModels?: string[];
 }

@@ -24,7 +24,7 @@ export const CORE_VARIABLES: VariableDoc[] = [
   { variable: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', default: '(unset)', meaning: 'As AGENTOPS_INSTRUMENTATIONS_ENABLED, when that is unset.' },
   { variable: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', default: '(unset)', meaning: 'As AGENTOPS_INSTRUMENTATIONS_DISABLED, when that is unset.' },
   { variable: 'AGENTOPS_AUTO_SESSION', default: 'off', meaning: 'LLM calls outside any session: off = each is its own trace; process = one session opened at start-up collects them and is ended at exit.' },
-  { variable: 'AGENTOPS_PRICE_TABLE', default: '(built-in)', meaning: 'Overrides of the LLM price table behind agentops.usage.cost_usd: a JSON file path or inline JSON {"model": {"input": n, "output": n, "cacheRead": n, "cacheWrite": n}}, USD per 1M tokens; null removes a model.' },
+  { variable: 'AGENTOPS_PRICE_TABLE', default: '(none)', meaning: 'LLM prices behind agentops.usage.cost_usd that win over the built-in ones (@pydantic/genai-prices): a JSON file path or inline JSON {"model": {"input": n, "output": n, "cacheRead": n, "cacheWrite": n}}, USD per 1M tokens; null takes a model\'s price away.' },
   { variable: 'AGENTOPS_SHUTDOWN_TIMEOUT_MS', default: '5000', meaning: 'Time allowed to deliver at a natural exit or on SIGTERM/SIGINT before the rest is spooled and the process goes on exiting (at process.exit() or a crash: at most 2000).' },
   { variable: 'AGENTOPS_EXPORT_THREAD', default: 'worker', meaning: 'Where exporting runs: worker (a worker thread; the app\'s thread only hands spans over) or inline (the app\'s thread, as a fallback).' },
   { variable: 'OTEL_SDK_DISABLED', default: 'false', meaning: 'true turns the preload off.' },
