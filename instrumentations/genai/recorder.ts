@@ -12,6 +12,7 @@
 import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { getClient, LLMEvent, type Session } from '../../src/client';
+import { errorTypeName } from '../../src/client/error-type';
 import { nowNs } from '../../src/client/timestamps';
 import { autoSession } from '../../src/telemetry/auto-session';
 import { logger } from '../../src/telemetry/logger';
@@ -174,9 +175,8 @@ function applyError(event: LLMEvent, err: unknown, extra?: AttributeMap): void {
 /** `error.type`: the SDK's error class (RateLimitError, InternalServerError, ...), and the HTTP status when there is one. */
 export function errorAttributes(err: unknown): AttributeMap {
   const attrs: AttributeMap = {};
-  const ctor = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  const name = typeof ctor === 'string' && ctor !== '' && ctor !== 'Error' && ctor !== 'Object' ? ctor : (err as { name?: unknown } | null)?.name;
-  attrs[S.ATTR_ERROR_TYPE] = typeof name === 'string' && name !== '' && name !== 'Error' ? name : '_OTHER';
+  // The same name an ErrorEvent of this error gets, so both count under one type.
+  attrs[S.ATTR_ERROR_TYPE] = errorTypeName(err) ?? '_OTHER';
   // The AWS SDK keeps it in `$metadata`.
   const status = (err as { status?: unknown } | null)?.status ?? (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
   if (typeof status === 'number' && Number.isInteger(status)) attrs[S.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;

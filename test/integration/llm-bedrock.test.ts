@@ -195,8 +195,8 @@ for (const [app, preload] of [
       for (const [s, type, status] of [
         [e429, 'ThrottlingException', 429],
         [e400, 'ValidationException', 400],
-        [cut, '_OTHER', undefined],
-        [invokeCut, '_OTHER', undefined],
+        [cut, 'Error', undefined],
+        [invokeCut, 'Error', undefined],
         [streamErr, 'ModelStreamErrorException', undefined],
       ] as const) {
         assert.equal(s.status.code, 2, show(s));

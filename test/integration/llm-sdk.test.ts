@@ -154,10 +154,28 @@ for (const [app, preload] of [
       if (app.endsWith('.mjs')) {
         const session = spans.find((s) => s.name === 'session');
         assert.equal(attr(session!, 'agentops.session.event_counts.errors'), 4n);
+        // Each failed call's ErrorEvent names the same class as the call's span: one failure, one type.
+        const errors = spans.filter((s) => attr(s, 'agentops.event.type') === 'errors');
+        assert.equal(errors.length, 4);
+        for (const e of errors) {
+          const call = llms.find((s) => attr(s, 'agentops.event.id') === attr(e, 'agentops.error.trigger_event.id'));
+          assert.ok(call, `${e.name} has its call`);
+          assert.equal(attr(e, 'error.type'), attr(call, 'error.type'), e.name);
+          assert.equal(e.name, `error ${String(attr(call, 'error.type'))}`);
+        }
       } else {
         for (const s of llms) assert.equal(s.parentSpanId, undefined, 'outside a session each call is its own trace');
         assert.equal(new Set(llms.map((s) => s.traceId)).size, llms.length);
       }
+    });
+
+    it('gives an ErrorEvent the app records for a caught 429 the error.type of the failed call', async () => {
+      const { spans } = await runApp(app, preload, { SCENARIOS: 'error-429-openai,error-500-anthropic', SESSION: '1', RECORD_ERRORS: '1' });
+      const calls = llmSpans(spans);
+      const recorded = spans.filter((s) => attr(s, 'agentops.event.type') === 'errors' && attr(s, 'agentops.error.trigger_event.id') === undefined);
+      assert.deepEqual(calls.map((s) => attr(s, 'error.type')), ['RateLimitError', 'InternalServerError']);
+      assert.deepEqual(recorded.map((s) => attr(s, 'error.type')).sort(), ['InternalServerError', 'RateLimitError']);
+      assert.deepEqual(recorded.map((s) => s.name).sort(), ['error InternalServerError', 'error RateLimitError']);
     });
 
     it('keeps prompts and completions out of every span when capture is off', async () => {

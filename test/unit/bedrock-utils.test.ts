@@ -281,7 +281,7 @@ describe('genai: error attributes of AWS SDK errors', () => {
       $metadata = { httpStatusCode: 429, requestId: 'r' };
     }
     assert.deepEqual(errorAttributes(new ThrottlingException('slow down')), { 'error.type': 'ThrottlingException', 'http.response.status_code': 429 });
-    assert.deepEqual(errorAttributes(new Error('Truncated event message received.')), { 'error.type': '_OTHER' });
+    assert.deepEqual(errorAttributes(new Error('Truncated event message received.')), { 'error.type': 'Error' });
   });
 });
 
