@@ -6,7 +6,7 @@ import { warmPriceSource } from './price-source';
 import { NO_OVERRIDES, type PriceTable } from './prices';
 import type { LlmCall, RecorderDeps } from './recorder';
 import * as S from './semconv';
-import type { GenAiOptions, LlmOutcome } from './types';
+import type { AttributeMap, GenAiOptions, LlmOutcome } from './types';
 
 export interface GenAiConfig {
   serviceName?: string;
@@ -58,14 +58,21 @@ export function observeSdkResult(
   toOutcome: (value: unknown) => LlmOutcome,
   newAccumulator: () => { add(chunk: unknown): void; outcome(): LlmOutcome },
 ): void {
+  const sentAt = performance.now();
   const onResult = (value: unknown): void => {
     if (streaming) {
       const acc = newAccumulator();
+      let firstAt: number | undefined;
+      // Seconds from the request to the first chunk the app reads.
+      const timing = (): AttributeMap => (firstAt !== undefined ? { [S.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: (firstAt - sentAt) / 1000 } : {});
       const watched = observeStream<unknown>(value, {
-        onChunk: (chunk) => acc.add(chunk),
+        onChunk: (chunk) => {
+          firstAt ??= performance.now();
+          acc.add(chunk);
+        },
         onEnd: (how, err) => {
-          if (how === 'error') call.fail(err);
-          else call.end(acc.outcome(), how === 'abandoned' ? { [S.ATTR_LLM_STREAM_ABANDONED]: true } : undefined);
+          if (how === 'error') call.fail(err, timing());
+          else call.end(acc.outcome(), how === 'abandoned' ? { ...timing(), [S.ATTR_LLM_STREAM_ABANDONED]: true } : timing());
         },
       });
       if (watched) return;

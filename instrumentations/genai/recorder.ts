@@ -19,6 +19,7 @@ import { logger } from '../../src/telemetry/logger';
 import { stats } from '../../src/telemetry/stats';
 import * as AU from '../agentops/utils';
 import * as AS from '../agentops/semconv';
+import { boundedJson } from './messages';
 import { costUsd } from './prices';
 import * as S from './semconv';
 import type { AttributeMap, GenAiOptions, LlmOutcome, LlmRequest } from './types';
@@ -140,7 +141,8 @@ function startCall(deps: RecorderDeps, req: LlmRequest): Started {
       [S.ATTR_GEN_AI_OPERATION_NAME]: req.operation,
       [S.ATTR_GEN_AI_PROVIDER_NAME]: req.provider,
       ...req.attributes,
-      ...(req.streaming ? { [S.ATTR_LLM_STREAMING]: true } : {}),
+      ...(o.captureContent ? inputAttributes(req, o.maxAttributeLength) : {}),
+      ...(req.streaming ? { [S.ATTR_LLM_STREAMING]: true, [S.ATTR_GEN_AI_REQUEST_STREAM]: true } : {}),
     },
   });
   parent.onLlmCall?.();
@@ -154,6 +156,7 @@ function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome
   const models = req.priceModels ?? [outcome.responseModel, req.requestModel];
   event.cost = models.reduce<number | undefined>((cost, model) => cost ?? costUsd(o.prices, model, u, req.provider), undefined);
   if (o.captureContent && outcome.completion !== undefined) event.completion = outcome.completion;
+  const output = o.captureContent ? outputAttributes(outcome, o.maxAttributeLength) : {};
   event.attributes = {
     ...event.attributes,
     [S.ATTR_GEN_AI_RESPONSE_MODEL]: outcome.responseModel,
@@ -161,10 +164,37 @@ function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome
     [S.ATTR_GEN_AI_RESPONSE_FINISH_REASONS]: outcome.finishReasons !== undefined && outcome.finishReasons.length > 0 ? outcome.finishReasons : undefined,
     [S.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: u.cacheReadTokens,
     [S.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: u.cacheCreationTokens,
+    ...output,
     ...outcome.attributes,
     ...extra,
   };
   event.endTimeNs = nowNs();
+}
+
+/** `gen_ai.input.messages` and `gen_ai.system_instructions`; nothing when the mapping fails. */
+function inputAttributes(req: LlmRequest, max: number): AttributeMap {
+  if (req.content === undefined) return {};
+  try {
+    const c = req.content();
+    return {
+      [S.ATTR_GEN_AI_INPUT_MESSAGES]: boundedJson(c.messages, max),
+      [S.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: c.system !== undefined && c.system.length > 0 ? boundedJson(c.system, max) : undefined,
+    };
+  } catch (err) {
+    logger.limited('warn', 'llm-input-messages', 'mapping LLM input messages failed; the call is unaffected', { error: err });
+    return {};
+  }
+}
+
+function outputAttributes(outcome: LlmOutcome, max: number): AttributeMap {
+  if (outcome.output === undefined) return {};
+  try {
+    const messages = outcome.output();
+    return messages.length > 0 ? { [S.ATTR_GEN_AI_OUTPUT_MESSAGES]: boundedJson(messages, max) } : {};
+  } catch (err) {
+    logger.limited('warn', 'llm-output-messages', 'mapping LLM output messages failed; the call is unaffected', { error: err });
+    return {};
+  }
 }
 
 function applyError(event: LLMEvent, err: unknown, extra?: AttributeMap): void {

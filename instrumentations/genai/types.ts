@@ -1,4 +1,5 @@
 import type { EventAttributeValue } from '../../src/client';
+import type { InputContent, OutputMessage } from './messages';
 import type { PriceTable, TokenUsage } from './prices';
 
 /** What every LLM instrumentation needs from the preload's configuration. */
@@ -23,6 +24,8 @@ export interface LlmRequest {
   attributes: AttributeMap;
   /** The prompt (messages, input): content, dropped when capture is off. */
   prompt?: unknown;
+  /** The prompt as the conventions' structured messages; called only when content is captured. */
+  content?: () => InputContent;
   streaming: boolean;
   /**
    * Names to price the call by, tried in order, instead of the response and request models: for a
@@ -39,6 +42,8 @@ export interface LlmOutcome {
   usage: TokenUsage;
   /** The completion (messages, text, tool calls): content, dropped when capture is off. */
   completion?: unknown;
+  /** The completion as the conventions' output messages; called only when content is captured. */
+  output?: () => OutputMessage[];
   /** More non-content attributes (e.g. `gen_ai.embeddings.dimension.count`). */
   attributes?: AttributeMap;
 }
