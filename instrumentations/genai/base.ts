@@ -1,5 +1,5 @@
 /** What the LLM SDK instrumentations share: options, the recorder deps, and the version string. */
-import type { Tracer } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
 import * as path from 'node:path';
 import { observeApiPromise, observeStream } from './stream';
 import { warmPriceSource } from './price-source';
@@ -29,11 +29,14 @@ export function genAiOptions(c: GenAiConfig): GenAiOptions {
  * the price data is loaded then too, while the app is loading modules anyway, rather than in
  * the middle of its first LLM call.
  */
-export function recorderDeps(getTracer: () => Tracer, getConfig: () => GenAiConfig): RecorderDeps {
+export function recorderDeps(getTracer: () => Tracer, getConfig: () => GenAiConfig, getMeter?: () => Meter): RecorderDeps {
   warmPriceSource();
   return {
     get tracer() {
       return getTracer();
+    },
+    get meter() {
+      return getMeter?.();
     },
     options: () => genAiOptions(getConfig()),
   };

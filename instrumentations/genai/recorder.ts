@@ -9,7 +9,7 @@
  * Nothing here may throw into the app: every failure of ours is logged (rate-limited) and the SDK
  * call goes on untraced.
  */
-import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { getClient, LLMEvent, type Session } from '../../src/client';
 import { errorTypeName } from '../../src/client/error-type';
@@ -20,6 +20,7 @@ import { stats } from '../../src/telemetry/stats';
 import * as AU from '../agentops/utils';
 import * as AS from '../agentops/semconv';
 import { boundedJson } from './messages';
+import { recordCallMetrics } from './metrics';
 import { costUsd } from './prices';
 import * as S from './semconv';
 import type { AttributeMap, GenAiOptions, LlmOutcome, LlmRequest } from './types';
@@ -54,6 +55,8 @@ export function addParentResolver(resolver: ParentResolver): () => void {
 
 export interface RecorderDeps {
   tracer: Tracer;
+  /** Where the GenAI client metrics go (the instrumentation's meter); none: not recorded. */
+  meter?: Meter;
   options(): GenAiOptions;
 }
 
@@ -146,7 +149,31 @@ function startCall(deps: RecorderDeps, req: LlmRequest): Started {
     },
   });
   parent.onLlmCall?.();
-  return canRecord(parent.session) ? startInSession(req, o, parent, parent.session, event) : startStandalone(deps, req, o, parent, event);
+  const started = canRecord(parent.session) ? startInSession(req, o, parent, parent.session, event) : startStandalone(deps, req, o, parent, event);
+  return { run: started.run, call: measured(deps.meter, req, started.call) };
+}
+
+/** The call handle, recording the GenAI client metrics when the call ends (first end or fail only). */
+function measured(meter: Meter | undefined, req: LlmRequest, call: LlmCall): LlmCall {
+  if (meter === undefined) return call;
+  const startedAt = performance.now();
+  const record = (outcome: LlmOutcome | undefined, err: unknown, failed: boolean): void => {
+    if (call.ended) return;
+    guard('metrics', () => recordCallMetrics(meter, req, (performance.now() - startedAt) / 1000, outcome, failed ? (errorTypeName(err) ?? '_OTHER') : undefined));
+  };
+  return {
+    get ended() {
+      return call.ended;
+    },
+    end(outcome, extra) {
+      record(outcome, undefined, false);
+      call.end(outcome, extra);
+    },
+    fail(err, extra) {
+      record(undefined, err, true);
+      call.fail(err, extra);
+    },
+  };
 }
 
 function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome: LlmOutcome, extra: AttributeMap | undefined): void {

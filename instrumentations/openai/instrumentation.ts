@@ -64,7 +64,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
   }
 
   private deps(): RecorderDeps {
-    return recorderDeps(() => this.tracer, () => this.getConfig());
+    return recorderDeps(() => this.tracer, () => this.getConfig(), () => this.meter);
   }
 
   /** Patches the SDK module given (also usable on a module loaded before the preload). */

@@ -1175,3 +1175,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     },
   };
 }
+
+// The protobuf reading shared with the metrics receiver (test/helpers/otlp-metrics.ts).
+export { decodeKeyValueProto, decodeResourceProto, decodeScopeProto, expectWt, readMessage, WT_I64, WT_LEN };
+export type { ProtoReader };
