@@ -124,13 +124,14 @@ function resolve(g: Genai, providerId: string | undefined, model: string): Resol
 }
 
 /** USD, or undefined when the source has no price for the model (or is not installed). */
-export function sourceCostUsd(provider: string | undefined, model: string, usage: SourceUsage, at: Date = new Date()): number | undefined {
+export function sourceCostUsd(provider: string | undefined, model: string, usage: SourceUsage, at?: Date): number | undefined {
   const g = load();
   if (g === null) return undefined;
   const providerId = sourceProviderId(provider);
   const r = resolve(g, providerId, model);
   if (r === null) return undefined;
-  const prices = activePrices(r.model, at);
+  const when = at ?? (Array.isArray(r.model.prices) ? new Date() : EPOCH);
+  const prices = activePrices(r.model, when);
   if (prices !== undefined) {
     const cost = tokenCost(prices, usage);
     if (cost !== undefined) return cost;
@@ -138,10 +139,13 @@ export function sourceCostUsd(provider: string | undefined, model: string, usage
   const full = g.calcPrice(
     { input_tokens: usage.input, output_tokens: usage.output, cache_read_tokens: usage.cacheRead, cache_write_tokens: usage.cacheWrite },
     model,
-    { providerId: r.providerId, timestamp: at },
+    { providerId: r.providerId, timestamp: at ?? new Date() },
   );
   return full === null ? undefined : full.total_price;
 }
+
+/** Stands for "now" where the price entry has no dates to compare it with. */
+const EPOCH = new Date(0);
 
 /** The price entry in force at `at` for plain and start-date entries; undefined for time-of-day ones. */
 export function activePrices(model: ModelInfo, at: Date): ModelPrice | undefined {
@@ -158,6 +162,52 @@ export function activePrices(model: ModelInfo, at: Date): ModelPrice | undefined
 const TOKEN_KEYS = new Set(['input_mtok', 'output_mtok', 'cache_read_mtok', 'cache_write_mtok']);
 const PER_REQUEST = 'requests_kcount';
 
+type Rate = number | Tiered | undefined;
+
+/** A price entry reduced to the five rates our usage can touch; null: a form we do not know. */
+interface Rates {
+  input: Rate;
+  output: Rate;
+  read: Rate;
+  write: Rate;
+  request: Rate;
+}
+
+/** Price entries are the source's frozen data: each is read once. */
+const compiled = new WeakMap<object, Rates | null>();
+
+function rates(prices: ModelPrice): Rates | null {
+  let r = compiled.get(prices);
+  if (r !== undefined) return r;
+  r = compile(prices);
+  compiled.set(prices, r);
+  return r;
+}
+
+function isRate(v: unknown): v is Rate {
+  if (v === undefined || typeof v === 'number') return true;
+  const t = v as Tiered | null;
+  return t !== null && typeof t === 'object' && typeof t.base === 'number' && Array.isArray(t.tiers);
+}
+
+function compile(prices: ModelPrice): Rates | null {
+  for (const [k, v] of Object.entries(prices)) {
+    if (v === undefined || TOKEN_KEYS.has(k) || k === PER_REQUEST) continue;
+    if (!isRate(v)) return null;
+  }
+  const r = { input: prices.input_mtok, output: prices.output_mtok, read: prices.cache_read_mtok, write: prices.cache_write_mtok, request: prices[PER_REQUEST] };
+  return isRate(r.input) && isRate(r.output) && isRate(r.read) && isRate(r.write) && isRate(r.request) ? (r as Rates) : null;
+}
+
+/** A tier is chosen by the total input tokens, as the source does. */
+function rateAt(rate: Rate, input: number): number {
+  if (rate === undefined) return 0;
+  if (typeof rate === 'number') return rate;
+  let p = rate.base;
+  for (const tier of rate.tiers) if (input > tier.start) p = tier.price;
+  return p;
+}
+
 /**
  * The source's arithmetic for the four token counts we report: cache reads and writes at their
  * own rates where the model has one (else they stay input tokens), a tier chosen by the total
@@ -166,27 +216,9 @@ const PER_REQUEST = 'requests_kcount';
  * know, so the caller asks the source itself.
  */
 export function tokenCost(prices: ModelPrice, u: SourceUsage): number | undefined {
-  const rate = (key: string): number | undefined | null => {
-    const v = prices[key];
-    if (v === undefined) return undefined;
-    if (typeof v === 'number') return v;
-    const t = v as unknown as Tiered;
-    if (typeof t?.base !== 'number' || !Array.isArray(t.tiers)) return null;
-    let p = t.base;
-    for (const tier of t.tiers) if (u.input > tier.start) p = tier.price;
-    return p;
-  };
-  for (const [k, v] of Object.entries(prices)) {
-    if (v === undefined || TOKEN_KEYS.has(k) || k === PER_REQUEST) continue;
-    if (typeof v !== 'number' && typeof (v as unknown as Tiered).base !== 'number') return undefined;
-  }
-  const input = rate('input_mtok');
-  const output = rate('output_mtok');
-  const read = rate('cache_read_mtok');
-  const write = rate('cache_write_mtok');
-  const request = rate(PER_REQUEST);
-  if (input === null || output === null || read === null || write === null || request === null) return undefined;
-  const plain = u.input - (read !== undefined ? u.cacheRead : 0) - (write !== undefined ? u.cacheWrite : 0);
-  const tokens = plain * (input ?? 0) + u.cacheRead * (read ?? 0) + u.cacheWrite * (write ?? 0) + u.output * (output ?? 0);
-  return tokens / 1e6 + (request ?? 0) / 1e3;
+  const r = rates(prices);
+  if (r === null) return undefined;
+  const plain = u.input - (r.read !== undefined ? u.cacheRead : 0) - (r.write !== undefined ? u.cacheWrite : 0);
+  const tokens = plain * rateAt(r.input, u.input) + u.cacheRead * rateAt(r.read, u.input) + u.cacheWrite * rateAt(r.write, u.input) + u.output * rateAt(r.output, u.input);
+  return tokens / 1e6 + rateAt(r.request, u.input) / 1e3;
 }

@@ -64,7 +64,7 @@ export function costUsd(overrides: Readonly<PriceTable>, model: string | undefin
   const cacheRead = Math.min(count(usage.cacheReadTokens) ?? 0, input ?? 0);
   const cacheWrite = Math.min(count(usage.cacheCreationTokens) ?? 0, (input ?? 0) - cacheRead);
   const u = { input: input ?? 0, output: output ?? 0, cacheRead, cacheWrite };
-  const override = findOverride(overrides, model);
+  const override = hasEntries(overrides) ? findOverride(overrides, model) : undefined;
   if (override === null) return undefined;
   if (override !== undefined) {
     const plain = u.input - cacheRead - cacheWrite;
@@ -77,6 +77,11 @@ export function costUsd(overrides: Readonly<PriceTable>, model: string | undefin
     logger.limited('warn', 'price-source-calc', `pricing ${JSON.stringify(model.slice(0, 100))} failed; the call gets no cost`, { error: err });
     return undefined;
   }
+}
+
+function hasEntries(table: Readonly<PriceTable>): boolean {
+  for (const _ in table) return true;
+  return false;
 }
 
 /** Rounded to 1e-10 USD so that float noise does not show in the attribute. */
