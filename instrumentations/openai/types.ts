@@ -14,6 +14,8 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
 export interface OpenAIModule {
   OpenAI?: OpenAIClass;
   default?: OpenAIClass;
+  /** v4.x (late) and later: Azure OpenAI's client, a subclass of OpenAI. */
+  AzureOpenAI?: unknown;
 }
 
 export interface ResourceClass {

@@ -1,6 +1,6 @@
 /**
  * Pure mapping from OpenAI requests, responses and stream chunks to GenAI attributes and usage.
- * Loosely typed on purpose: it reads what v4 to v6 return and ignores what it does not know.
+ * Loosely typed on purpose: it reads what v4 to v7 return and ignores what it does not know.
  */
 import * as S from '../genai/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
@@ -8,6 +8,15 @@ import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils
 import { chatInput, chatOutput, responseOutput, responsesInput } from './messages';
 import * as O from './semconv';
 
+
+/** `azure.ai.openai` for a client of the module's `AzureOpenAI` class, else `openai`. */
+export function providerOf(client: unknown, azureClass: unknown): string {
+  return typeof azureClass === 'function' && client instanceof (azureClass as new () => unknown) ? O.PROVIDER_AZURE_OPENAI : S.PROVIDER_OPENAI;
+}
+
+export function withProvider(req: LlmRequest, provider: string): LlmRequest {
+  return req.provider === provider ? req : { ...req, provider };
+}
 
 function outputType(format: unknown): string | undefined {
   const t = obj(format).type;

@@ -6,6 +6,18 @@ import * as OU from '../../instrumentations/openai/utils';
 
 describe('openai mapping', () => {
   const server = serverAttributes('https://api.openai.com/v1');
+  it('names Azure OpenAI clients by their own provider name', () => {
+    class OpenAI {}
+    class AzureOpenAI extends OpenAI {}
+    assert.equal(OU.providerOf(new AzureOpenAI(), AzureOpenAI), 'azure.ai.openai');
+    assert.equal(OU.providerOf(new OpenAI(), AzureOpenAI), 'openai');
+    assert.equal(OU.providerOf(new OpenAI(), undefined), 'openai', 'an SDK without AzureOpenAI');
+    assert.equal(OU.providerOf(undefined, AzureOpenAI), 'openai');
+    const req = OU.chatRequest({ model: 'my-deployment' }, server);
+    assert.equal(OU.withProvider(req, 'azure.ai.openai').provider, 'azure.ai.openai');
+    assert.equal(OU.withProvider(req, 'openai'), req);
+  });
+
   it('maps request parameters, server and content separately', () => {
     assert.deepEqual(server, { 'server.address': 'api.openai.com', 'server.port': 443 });
     const req = OU.chatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 9, temperature: 0, stop: 'END', n: 2, stream: true, response_format: { type: 'json_object' } }, server);
