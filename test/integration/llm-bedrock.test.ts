@@ -104,6 +104,24 @@ function num(v: unknown): number | undefined {
   return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : undefined;
 }
 
+type Message = { role: string; parts: Array<{ type: string; content?: string }>; finish_reason?: string };
+
+/** The conventions' structured content: the prompt in the input, `system` apart, an answer with its finish reason. */
+function checkMessages(span: ReceivedSpan, scenario: string, where: string): void {
+  const json = (key: string): unknown => (typeof attr(span, key) === 'string' ? JSON.parse(attr(span, key) as string) : undefined);
+  const input = json('gen_ai.input.messages') as Message[];
+  assert.ok(input.some((m) => m.role === 'user' && m.parts.some((p) => p.type === 'text' && String(p.content).includes('SECRET_PROMPT_b3d9'))), where);
+  // The fixture gives `system` to the plain Converse call and to the Anthropic and Nova bodies.
+  const system = json('gen_ai.system_instructions');
+  assert.deepEqual(system, scenario === 'converse' || /anthropic|nova/.test(scenario) && scenario.startsWith('invoke') ? [{ type: 'text', content: 'Be brief.' }] : undefined, where);
+  const output = json('gen_ai.output.messages') as Message[] | undefined;
+  if (scenario === 'invoke-mistral-stream') return; // a family whose body is not read: no answer known
+  assert.equal(output?.length, 1, where);
+  assert.equal(output[0].role, 'assistant', where);
+  assert.equal(output[0].finish_reason, 'stop', where);
+  assert.ok(output[0].parts.some((p) => p.type === 'text' && (p.content ?? '').length > 0), where);
+}
+
 function show(span: ReceivedSpan): string {
   return `${span.name}: ${JSON.stringify(span.attributes, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}`;
 }
@@ -157,6 +175,7 @@ for (const [app, preload] of [
         const ttfc = attr(span, 'gen_ai.response.time_to_first_chunk');
         if (e.stream === true) assert.ok(typeof ttfc === 'number' && ttfc > 0 && ttfc < 10, where);
         else assert.equal(ttfc, undefined, where);
+        checkMessages(span, scenario, where);
       });
       const [converse] = llms;
       assert.equal(num(attr(converse, 'gen_ai.request.max_tokens')), 64);

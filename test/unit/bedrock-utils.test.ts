@@ -206,7 +206,9 @@ describe('bedrock mapping: InvokeModel bodies', () => {
     ]) {
       llama.add(chunk(e));
     }
-    assert.deepEqual(llama.outcome(), { finishReasons: ['stop'], usage: { inputTokens: 16, outputTokens: 7 }, completion: [{ role: 'assistant', content: 'AB' }] });
+    const { output, ...rest } = llama.outcome();
+    assert.deepEqual(rest, { finishReasons: ['stop'], usage: { inputTokens: 16, outputTokens: 7 }, completion: [{ role: 'assistant', content: 'AB' }] });
+    assert.deepEqual(output?.(), [{ role: 'assistant', parts: [{ type: 'text', content: 'AB' }], finish_reason: 'stop' }]);
 
     const other = new U.InvokeStreamAccumulator('other', true);
     other.add(chunk({ outputs: [{ text: 'x' }] }));

@@ -5,8 +5,10 @@
 import * as assert from 'node:assert/strict';
 import * as AM from '../../instrumentations/anthropic/messages';
 import * as AU from '../../instrumentations/anthropic/utils';
+import * as BU from '../../instrumentations/bedrock/utils';
 import { boundedJson } from '../../instrumentations/genai/messages';
 import * as OM from '../../instrumentations/openai/messages';
+import * as GU from '../../instrumentations/google-genai/utils';
 import * as OU from '../../instrumentations/openai/utils';
 
 type Obj = Record<string, unknown>;
@@ -121,6 +123,80 @@ describe('GenAI structured messages: Anthropic', () => {
     assert.deepEqual(out, [{ role: 'assistant', parts: [{ type: 'tool_call', id: 'tu', name: 'add', arguments: { a: 1 } }], finish_reason: 'tool_call' }]);
     conforms(out, true);
     assert.deepEqual(AM.messageOutput(undefined, [], 'max_tokens')[0].finish_reason, 'length');
+  });
+});
+
+describe('GenAI structured messages: @google/genai', () => {
+  const target = { vertex: false, server: {} };
+  it('maps contents in each form the SDK takes, systemInstruction apart, model as assistant', () => {
+    const c = GU.generateRequest(
+      {
+        model: 'gemini-2.5-flash',
+        config: { systemInstruction: 'Be terse.' },
+        contents: [
+          { role: 'user', parts: [{ text: 'Look' }, { inlineData: { mimeType: 'image/png', data: 'iVBO' } }, { fileData: { mimeType: 'application/pdf', fileUri: 'gs://b/f.pdf' } }] },
+          { role: 'model', parts: [{ text: 'hmm', thought: true }, { functionCall: { id: 'f1', name: 'zoom', args: { level: 2 } } }] },
+          { role: 'user', parts: [{ functionResponse: { id: 'f1', name: 'zoom', response: { ok: true } } }] },
+        ],
+      },
+      target,
+      false,
+    ).content?.();
+    assert.deepEqual(c?.system, [{ type: 'text', content: 'Be terse.' }]);
+    assert.deepEqual(c?.messages, [
+      { role: 'user', parts: [{ type: 'text', content: 'Look' }, { type: 'blob', modality: 'image', mime_type: 'image/png', content: 'iVBO' }, { type: 'uri', modality: 'document', mime_type: 'application/pdf', uri: 'gs://b/f.pdf' }] },
+      { role: 'assistant', parts: [{ type: 'reasoning', content: 'hmm' }, { type: 'tool_call', id: 'f1', name: 'zoom', arguments: { level: 2 } }] },
+      { role: 'user', parts: [{ type: 'tool_call_response', id: 'f1', response: { ok: true } }] },
+    ]);
+    conforms(c?.messages, false);
+    assert.deepEqual(GU.generateRequest({ contents: ['a', { text: 'b' }] }, target, false).content?.().messages, [{ role: 'user', parts: [{ type: 'text', content: 'a' }, { type: 'text', content: 'b' }] }]);
+    assert.deepEqual(GU.generateRequest({ contents: 'plain' }, target, false).content?.().messages, [{ role: 'user', parts: [{ type: 'text', content: 'plain' }] }]);
+  });
+
+  it('maps candidates, plain and streamed, finish reasons as the conventions name them', () => {
+    const out = GU.generateOutcome({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hi' }] }, finishReason: 'MAX_TOKENS' }, { content: { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] }, finishReason: 'STOP' }] }).output?.();
+    assert.deepEqual(out, [
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hi' }], finish_reason: 'length' },
+      { role: 'assistant', parts: [{ type: 'tool_call', id: undefined, name: 'f', arguments: {} }], finish_reason: 'tool_call' },
+    ]);
+    conforms(out, true);
+    const acc = new GU.GenerateStreamAccumulator(true);
+    acc.add({ candidates: [{ content: { role: 'model', parts: [{ text: 'He' }] } }] });
+    acc.add({ candidates: [{ content: { role: 'model', parts: [{ text: 'llo' }] }, finishReason: 'SAFETY' }] });
+    assert.deepEqual(acc.outcome().output?.(), [{ role: 'assistant', parts: [{ type: 'text', content: 'Hello' }], finish_reason: 'content_filter' }]);
+  });
+});
+
+describe('GenAI structured messages: Bedrock', () => {
+  it('maps Converse messages, system apart, images as blobs, tool use and results', () => {
+    const req = BU.converseRequest(
+      {
+        modelId: 'amazon.nova-lite-v1:0',
+        system: [{ text: 'Be brief.' }, { cachePoint: { type: 'default' } }],
+        messages: [
+          { role: 'user', content: [{ text: 'Look' }, { image: { format: 'png', source: { bytes: new Uint8Array([1, 2, 3]) } } }] },
+          { role: 'assistant', content: [{ reasoningContent: { reasoningText: { text: 'hmm' } } }, { toolUse: { toolUseId: 't1', name: 'zoom', input: { level: 2 } } }] },
+          { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'zoomed' }] } }] },
+        ],
+      },
+      {},
+      false,
+    );
+    const c = req.content?.();
+    assert.deepEqual(c?.system, [{ type: 'text', content: 'Be brief.' }]);
+    assert.deepEqual(c?.messages[0].parts[1], { type: 'blob', modality: 'image', mime_type: 'image/png', content: 'AQID' });
+    assert.deepEqual(c?.messages[1].parts, [{ type: 'reasoning', content: 'hmm' }, { type: 'tool_call', id: 't1', name: 'zoom', arguments: { level: 2 } }]);
+    assert.deepEqual(c?.messages[2].parts, [{ type: 'tool_call_response', id: 't1', response: [{ text: 'zoomed' }] }]);
+    conforms(c?.messages, false);
+    const out = BU.converseOutcome({ stopReason: 'tool_use', output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't2', name: 'f', input: {} } }] } } }).output?.();
+    assert.deepEqual(out, [{ role: 'assistant', parts: [{ type: 'tool_call', id: 't2', name: 'f', arguments: {} }], finish_reason: 'tool_call' }]);
+  });
+
+  it('maps InvokeModel bodies per family: Anthropic Messages, Llama prompt and generation', () => {
+    const anthropic = BU.invokeRequest('anthropic.claude-3-haiku-20240307-v1:0', 'anthropic', { system: 'Be brief.', messages: [{ role: 'user', content: 'hi' }] }, {}, false).content?.();
+    assert.deepEqual(anthropic, { messages: [{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }], system: [{ type: 'text', content: 'Be brief.' }] });
+    assert.deepEqual(BU.invokeRequest('meta.llama3-8b-instruct-v1:0', 'llama', { prompt: 'hello' }, {}, false).content?.(), { messages: [{ role: 'user', parts: [{ type: 'text', content: 'hello' }] }] });
+    assert.deepEqual(BU.invokeOutcome('llama', { generation: 'Hi!', stop_reason: 'length' }).output?.(), [{ role: 'assistant', parts: [{ type: 'text', content: 'Hi!' }], finish_reason: 'length' }]);
   });
 });
 
