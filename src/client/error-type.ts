@@ -7,14 +7,15 @@
 export function errorTypeName(e: unknown): string | undefined {
   if (e === undefined) return undefined;
   if (e === null || (typeof e !== 'object' && typeof e !== 'function')) return typeof e;
-  const name = read(() => (e as { name?: unknown }).name);
+  const name = readSafely(() => (e as { name?: unknown }).name);
   if (typeof name === 'string' && name !== '' && name !== 'Error') return name;
-  const ctor = read(() => (e as { constructor?: { name?: unknown } }).constructor?.name);
+  const ctor = readSafely(() => (e as { constructor?: { name?: unknown } }).constructor?.name);
   if (typeof ctor === 'string' && ctor !== '' && ctor !== 'Object' && ctor !== 'Function') return ctor;
   return name === 'Error' || e instanceof Error ? 'Error' : typeof e;
 }
 
-function read(get: () => unknown): unknown {
+/** A property read that may throw (a hostile getter), as undefined. */
+export function readSafely(get: () => unknown): unknown {
   try {
     return get();
   } catch {

@@ -2,7 +2,7 @@
  * The AgentOps event model: the TypeScript counterpart of the SDK's `event.py`.
  * Events are plain data; a session records them.
  */
-import { errorTypeName } from './error-type';
+import { errorTypeName, readSafely } from './error-type';
 import { newId } from './ids';
 import { nanosToIso, nowNs, toEpochNanos, type TimestampInput } from './timestamps';
 
@@ -180,10 +180,4 @@ function errorMessage(e: unknown): string | undefined {
 function errorStack(e: unknown): string | undefined {
   return e instanceof Error ? (readSafely(() => e.stack) as string | undefined) : undefined;
 }
-function readSafely(get: () => unknown): unknown {
-  try {
-    return get();
-  } catch {
-    return undefined;
-  }
-}
+
