@@ -5,11 +5,12 @@
  *   OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS): comma-separated
  *   names (agentops, openai, anthropic, openai-agents, google-genai, aws-bedrock, mcp). Enabled defaults to all; disabled wins.
  *   An unknown name is reported and ignored.
- * - AGENTOPS_PRICE_TABLE: price overrides, a JSON file path or inline JSON.
+ * - AGENTOPS_PRICE_TABLE: price overrides, a JSON file path or inline JSON, before the built-in
+ *   source (@pydantic/genai-prices).
  * - AGENTOPS_AUTO_SESSION: see instrumentations/genai/auto-session.ts.
  */
 import * as fs from 'node:fs';
-import { DEFAULT_PRICES, mergePrices, parsePriceOverrides, type PriceTable } from './genai/prices';
+import { NO_OVERRIDES, parsePriceOverrides, type PriceTable } from './genai/prices';
 import { readAutoSessionMode, type AutoSessionMode } from './genai/auto-session';
 import { ConfigError } from '../src/config/errors';
 import { readList } from '../src/config/parse';
@@ -18,6 +19,7 @@ import type { ConfigSource } from '../src/config/source';
 export interface InstrumentationConfig {
   /** Names to load, in the registry's order. */
   enabled: string[];
+  /** AGENTOPS_PRICE_TABLE overrides (none when unset or malformed). */
   prices: Readonly<PriceTable>;
   autoSession: AutoSessionMode;
 }
@@ -41,14 +43,14 @@ export function readInstrumentationConfig(src: ConfigSource, known: readonly str
   const off = new Set(names(disabledVar, []));
   const enabled = known.filter((n) => on.has(n) && !off.has(n));
 
-  let prices: Readonly<PriceTable> = DEFAULT_PRICES;
+  let prices: Readonly<PriceTable> = NO_OVERRIDES;
   const raw = src.get('AGENTOPS_PRICE_TABLE');
   if (raw !== undefined) {
     try {
       const text = raw.trim().startsWith('{') ? raw : fs.readFileSync(raw.trim(), 'utf8');
-      prices = mergePrices(DEFAULT_PRICES, parsePriceOverrides(text));
+      prices = parsePriceOverrides(text);
     } catch (err) {
-      errors.push(new ConfigError('AGENTOPS_PRICE_TABLE', `${(err as Error).message}; the built-in table is used`, 'a JSON file path or inline JSON {"model": {"input": 2.5, "output": 10}} in USD per 1M tokens'));
+      errors.push(new ConfigError('AGENTOPS_PRICE_TABLE', `${(err as Error).message}; only the built-in prices are used`, 'a JSON file path or inline JSON {"model": {"input": 2.5, "output": 10}} in USD per 1M tokens'));
     }
   }
 

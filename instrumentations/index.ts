@@ -18,7 +18,7 @@ export interface InstrumentationOptions {
   serviceName: string;
   captureContent: boolean;
   maxAttributeLength: number;
-  /** The LLM price table (built-in defaults merged with AGENTOPS_PRICE_TABLE). */
+  /** AGENTOPS_PRICE_TABLE overrides; the built-in prices (@pydantic/genai-prices) apply either way. */
   prices?: Readonly<PriceTable>;
 }
 

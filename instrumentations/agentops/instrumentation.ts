@@ -102,7 +102,8 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
 
   private options(): U.MappingOptions {
     if (this.mapping === undefined) {
-      this.mapping = contentOptions(this.getConfig());
+      const c = this.getConfig();
+      this.mapping = { ...contentOptions(c), prices: c.prices };
     }
     return this.mapping;
   }

@@ -1,4 +1,5 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { PriceTable } from '../genai/prices';
 
 export interface AgentOpsInstrumentationConfig extends InstrumentationConfig {
   /** Copied onto every span as `service.name` (it is also on the Resource). */
@@ -7,4 +8,6 @@ export interface AgentOpsInstrumentationConfig extends InstrumentationConfig {
   captureContent?: boolean;
   /** Longest text attribute before truncation. Default 16384. */
   maxAttributeLength?: number;
+  /** AGENTOPS_PRICE_TABLE overrides, for LLMEvents recorded with tokens and no cost. */
+  prices?: Readonly<PriceTable>;
 }

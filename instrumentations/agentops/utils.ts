@@ -6,10 +6,14 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { Agent, ActionEvent, ErrorEvent, Event, LLMEvent, Session, ToolEvent } from '../../src/client';
 import { safeJson, toAttributeText, truncateText } from '../../src/shared/serialize';
+import { costUsd, NO_OVERRIDES, type PriceTable } from '../genai/prices';
 import * as S from './semconv';
 import type { ContentOptions } from '../../src/config/defaults';
 
-export type MappingOptions = ContentOptions;
+export interface MappingOptions extends ContentOptions {
+  /** AGENTOPS_PRICE_TABLE overrides; the built-in prices apply either way. */
+  prices?: Readonly<PriceTable>;
+}
 
 const NS_PER_S = 1_000_000_000n;
 
@@ -119,7 +123,8 @@ export function eventEndAttributes(event: Event, o: MappingOptions, attrs: Attri
       if (typeof e.model === 'string' && e.model !== '') attrs[S.ATTR_GEN_AI_REQUEST_MODEL] = e.model;
       if (isCount(e.promptTokens)) attrs[S.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = e.promptTokens;
       if (isCount(e.completionTokens)) attrs[S.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = e.completionTokens;
-      if (typeof e.cost === 'number' && Number.isFinite(e.cost) && e.cost >= 0) attrs[S.ATTR_USAGE_COST] = e.cost;
+      const cost = isCount(e.cost) ? e.cost : priceOf(e, o.prices ?? NO_OVERRIDES);
+      if (cost !== undefined) attrs[S.ATTR_USAGE_COST] = cost;
       if (e.threadId !== undefined) attrs[S.ATTR_LLM_THREAD_ID] = String(e.threadId);
       if (content) {
         if (e.prompt !== undefined) attrs[S.ATTR_LLM_PROMPT] = toAttributeText(e.prompt, max);
@@ -187,6 +192,27 @@ export function exceptionText(value: unknown): string {
   } catch {
     return '[unprintable]';
   }
+}
+
+/**
+ * The cost of an LLMEvent recorded with a model and tokens but no cost (by hand, or by an LLM
+ * instrumentation that could not price it), from the same prices as the instrumented calls:
+ * the provider, response model and cache counts are read from its GenAI attributes when present.
+ */
+export function priceOf(e: LLMEvent, prices: Readonly<PriceTable>): number | undefined {
+  if (typeof e.model !== 'string' || e.model === '' || (!isCount(e.promptTokens) && !isCount(e.completionTokens))) return undefined;
+  const extra = e.attributes !== null && typeof e.attributes === 'object' ? e.attributes : {};
+  const text = (k: string): string | undefined => (typeof extra[k] === 'string' && extra[k] !== '' ? (extra[k]) : undefined);
+  const n = (k: string): number | undefined => (isCount(extra[k]) ? (extra[k]) : undefined);
+  const usage = {
+    inputTokens: isCount(e.promptTokens) ? e.promptTokens : undefined,
+    outputTokens: isCount(e.completionTokens) ? e.completionTokens : undefined,
+    cacheReadTokens: n(S.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+    cacheCreationTokens: n(S.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+  };
+  const provider = text(S.ATTR_GEN_AI_PROVIDER_NAME);
+  const response = text(S.ATTR_GEN_AI_RESPONSE_MODEL);
+  return (response !== undefined ? costUsd(prices, response, usage, provider) : undefined) ?? costUsd(prices, e.model, usage, provider);
 }
 
 function isCount(n: unknown): n is number {

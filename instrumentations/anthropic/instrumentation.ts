@@ -66,7 +66,7 @@ export class AnthropicInstrumentation extends InstrumentationBase<AnthropicInstr
   }
 
   private deps(): RecorderDeps {
-    return recorderDeps(() => this.tracer, () => this.getConfig());
+    return recorderDeps(() => this.tracer, () => this.getConfig(), () => this.meter);
   }
 
   patch(exports: AnthropicModule): void {

@@ -2,6 +2,7 @@
 import * as S from '../genai/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
+import { messageOutput, messagesInput } from './messages';
 
 
 export function messagesRequest(params: unknown, server: AttributeMap): LlmRequest {
@@ -12,6 +13,7 @@ export function messagesRequest(params: unknown, server: AttributeMap): LlmReque
     requestModel: str(p.model),
     streaming: p.stream === true,
     prompt: p.system !== undefined ? { system: p.system, messages: p.messages } : p.messages,
+    content: () => messagesInput(p.messages, p.system),
     attributes: compact({
       [S.ATTR_GEN_AI_REQUEST_MODEL]: str(p.model),
       [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(p.max_tokens),
@@ -51,6 +53,7 @@ export function messageOutcome(message: unknown): LlmOutcome {
     finishReasons: reason !== undefined ? [reason] : [],
     usage: usageOf(m.usage),
     completion: Array.isArray(m.content) ? [{ role: str(m.role) ?? 'assistant', content: m.content }] : undefined,
+    output: Array.isArray(m.content) ? () => messageOutput(str(m.role), m.content, reason) : undefined,
   };
 }
 
@@ -124,6 +127,7 @@ export class MessagesStreamAccumulator {
       finishReasons: this.stopReason !== undefined ? [this.stopReason] : [],
       usage: usageOf(this.usage),
       completion: this.captureContent && content.length > 0 ? [{ role: 'assistant', content }] : undefined,
+      output: this.captureContent ? () => messageOutput('assistant', content, this.stopReason) : undefined,
     };
   }
 }

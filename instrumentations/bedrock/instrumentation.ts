@@ -82,7 +82,7 @@ export class BedrockInstrumentation extends InstrumentationBase<BedrockInstrumen
   }
 
   private deps(): RecorderDeps {
-    return recorderDeps(() => this.tracer, () => this.getConfig());
+    return recorderDeps(() => this.tracer, () => this.getConfig(), () => this.meter);
   }
 
   /** Patches the SDK module given (also usable on a module loaded before the preload). */

@@ -3,11 +3,14 @@
  * for every model) and InvokeModel, whose JSON bodies are the model family's own (Anthropic
  * Messages, Amazon Nova messages-v1, Meta Llama prompt/generation).
  */
+import * as AM from '../anthropic/messages';
 import * as AU from '../anthropic/utils';
+import type { InputContent } from '../genai/messages';
 import type { TokenUsage } from '../genai/prices';
 import * as S from '../genai/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, serverAttributes, str, strList, type Obj } from '../genai/utils';
+import * as BM from './messages';
 import * as B from './semconv';
 import type { BodyFamily } from './types';
 
@@ -17,16 +20,14 @@ export function baseModelId(modelId: string): string {
 }
 
 /**
- * Names to price a call by: the Bedrock id itself (so an AGENTOPS_PRICE_TABLE entry under that id
- * prices it), then, only for a global cross-Region inference profile of an Anthropic model, the
- * Anthropic model it serves: Bedrock bills those at Anthropic's list price. In-Region and
- * geographic ids (`anthropic.…`, `us.anthropic.…`) are billed per Region, and from the Claude 4.5
- * generation on with a regional premium, so pricing them from Anthropic's table would be a guess.
+ * Names to price a call by: the Bedrock id itself (an AGENTOPS_PRICE_TABLE entry under that id
+ * prices it, and the price source knows Bedrock's ids: in-Region and geographic profiles at their
+ * regional price, `global.` profiles at the global one), then the id an ARN ends with.
  */
 export function priceModels(modelId: string | undefined): string[] {
   if (modelId === undefined) return [];
-  const m = /^global\.anthropic\.(claude-[a-z0-9-]+?)-v\d+(?::\d+)?$/i.exec(baseModelId(modelId));
-  return m !== null ? [modelId, m[1]] : [modelId];
+  const base = baseModelId(modelId);
+  return base !== modelId ? [modelId, base] : [modelId];
 }
 
 // Standard and GovCloud partitions, whose default endpoint is bedrock-runtime.{region}.amazonaws.com.
@@ -50,13 +51,14 @@ export function regionServer(region: unknown, fips: unknown, dualstack: unknown)
   return { [S.ATTR_SERVER_ADDRESS]: `bedrock-runtime.${region}.amazonaws.com`, [S.ATTR_SERVER_PORT]: 443 };
 }
 
-function request(model: string | undefined, operation: string, streaming: boolean, prompt: unknown, params: AttributeMap, server: AttributeMap): LlmRequest {
+function request(model: string | undefined, operation: string, streaming: boolean, prompt: unknown, params: AttributeMap, server: AttributeMap, content?: () => InputContent): LlmRequest {
   return {
     provider: B.PROVIDER_AWS_BEDROCK,
     operation,
     requestModel: model,
     streaming,
     prompt,
+    content,
     priceModels: priceModels(model),
     attributes: compact({ [S.ATTR_GEN_AI_REQUEST_MODEL]: model, ...params, [B.ATTR_GEN_AI_REQUEST_STREAM]: streaming ? true : undefined, ...server }),
   };
@@ -83,6 +85,7 @@ export function converseRequest(input: unknown, server: AttributeMap, streaming:
       [B.ATTR_AWS_BEDROCK_GUARDRAIL_ID]: str(obj(p.guardrailConfig).guardrailIdentifier),
     },
     server,
+    () => BM.converseInput(p.messages, p.system),
   );
 }
 
@@ -120,7 +123,7 @@ function finish(reason: unknown): string[] {
 export function converseOutcome(output: unknown): LlmOutcome {
   const o = obj(output);
   const message: unknown = obj(o.output).message;
-  return { finishReasons: finish(o.stopReason), usage: converseUsage(o.usage), completion: message !== undefined ? [message] : undefined, attributes: responseAttributes(o) };
+  return { finishReasons: finish(o.stopReason), usage: converseUsage(o.usage), completion: message !== undefined ? [message] : undefined, output: () => BM.converseOutput(message, str(o.stopReason)), attributes: responseAttributes(o) };
 }
 
 interface Block {
@@ -185,6 +188,7 @@ export class ConverseStreamAccumulator {
       finishReasons: this.stopReason !== undefined ? [this.stopReason] : [],
       usage: this.usage,
       completion: this.captureContent && content.length > 0 ? [{ role: this.role, content }] : undefined,
+      output: this.captureContent ? () => BM.converseOutput({ role: this.role, content }, this.stopReason) : undefined,
     };
   }
 }
@@ -236,7 +240,7 @@ export function invokeRequest(modelId: string | undefined, family: BodyFamily, b
         [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(b.top_p),
         [S.ATTR_GEN_AI_REQUEST_TOP_K]: num(b.top_k),
         [S.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: strList(b.stop_sequences),
-      }, server);
+      }, server, () => AM.messagesInput(b.messages, b.system));
     case 'nova': {
       const c = obj(b.inferenceConfig);
       return request(modelId, S.OPERATION_CHAT, streaming, messagesPrompt(b.system, b.messages), {
@@ -245,14 +249,14 @@ export function invokeRequest(modelId: string | undefined, family: BodyFamily, b
         [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(c.topP ?? c.top_p),
         [S.ATTR_GEN_AI_REQUEST_TOP_K]: num(c.topK ?? c.top_k),
         [S.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: strList(c.stopSequences ?? c.stop_sequences),
-      }, server);
+      }, server, () => BM.converseInput(b.messages, b.system));
     }
     case 'llama':
       return request(modelId, B.OPERATION_TEXT_COMPLETION, streaming, b.prompt, {
         [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(b.max_gen_len),
         [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(b.temperature),
         [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(b.top_p),
-      }, server);
+      }, server, () => BM.promptInput(b.prompt));
     default: {
       const operation = /embed/i.test(modelId ?? '') ? S.OPERATION_EMBEDDINGS : Array.isArray(b.messages) ? S.OPERATION_CHAT : typeof (b.prompt ?? b.inputText) === 'string' ? B.OPERATION_TEXT_COMPLETION : S.OPERATION_CHAT;
       return request(modelId, operation, streaming, b.messages ?? b.prompt ?? b.inputText, {
@@ -260,7 +264,7 @@ export function invokeRequest(modelId: string | undefined, family: BodyFamily, b
         [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(b.temperature),
         [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(b.top_p),
         [S.ATTR_GEN_AI_REQUEST_TOP_K]: num(b.top_k),
-      }, server);
+      }, server, typeof (b.prompt ?? b.inputText) === 'string' ? () => BM.promptInput(b.prompt ?? b.inputText) : undefined);
     }
   }
 }
@@ -293,11 +297,11 @@ export function invokeOutcome(family: BodyFamily, body: Obj | undefined): LlmOut
       break;
     case 'nova': {
       const message: unknown = obj(b.output).message;
-      out = { finishReasons: finish(b.stopReason), usage: converseUsage(b.usage), completion: message !== undefined ? [message] : undefined };
+      out = { finishReasons: finish(b.stopReason), usage: converseUsage(b.usage), completion: message !== undefined ? [message] : undefined, output: () => BM.converseOutput(message, str(b.stopReason)) };
       break;
     }
     case 'llama':
-      out = { finishReasons: finish(b.stop_reason), usage: llamaUsage(b), completion: typeof b.generation === 'string' ? [{ role: 'assistant', content: b.generation }] : undefined };
+      out = { finishReasons: finish(b.stop_reason), usage: llamaUsage(b), completion: typeof b.generation === 'string' ? [{ role: 'assistant', content: b.generation }] : undefined, output: () => BM.generationOutput(str(b.generation) ?? undefined, str(b.stop_reason)) };
       break;
     default:
       out = { usage: {} };
@@ -345,7 +349,7 @@ export class InvokeStreamAccumulator {
     if (this.anthropic !== undefined) out = this.anthropic.outcome();
     else if (this.nova !== undefined) out = this.nova.outcome();
     else if (this.family === 'llama') {
-      out = { finishReasons: this.stopReason !== undefined ? [this.stopReason] : [], usage: llamaUsage(this.llama), completion: this.text !== undefined ? [{ role: 'assistant', content: this.text }] : undefined };
+      out = { finishReasons: this.stopReason !== undefined ? [this.stopReason] : [], usage: llamaUsage(this.llama), completion: this.text !== undefined ? [{ role: 'assistant', content: this.text }] : undefined, ...(this.captureContent ? { output: () => BM.generationOutput(this.text, this.stopReason) } : {}) };
     } else out = { usage: {} };
     return { ...out, usage: withInvocationMetrics(out.usage, this.metrics) };
   }

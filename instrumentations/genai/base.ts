@@ -1,10 +1,11 @@
 /** What the LLM SDK instrumentations share: options, the recorder deps, and the version string. */
-import type { Tracer } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
 import { observeApiPromise, observeStream } from './stream';
-import { DEFAULT_PRICES, type PriceTable } from './prices';
+import { warmPriceSource } from './price-source';
+import { NO_OVERRIDES, type PriceTable } from './prices';
 import type { LlmCall, RecorderDeps } from './recorder';
 import * as S from './semconv';
-import type { GenAiOptions, LlmOutcome } from './types';
+import type { AttributeMap, GenAiOptions, LlmOutcome } from './types';
 import { contentOptions } from '../../src/config/defaults';
 
 export interface GenAiConfig {
@@ -15,11 +16,25 @@ export interface GenAiConfig {
 }
 
 export function genAiOptions(c: GenAiConfig): GenAiOptions {
-  return { ...contentOptions(c), prices: c.prices ?? DEFAULT_PRICES };
+  return { ...contentOptions(c), prices: c.prices ?? NO_OVERRIDES };
 }
 
-export function recorderDeps(getTracer: () => Tracer, getConfig: () => GenAiConfig): RecorderDeps {
-  return { get tracer() { return getTracer(); }, options: () => genAiOptions(getConfig()) };
+/**
+ * What the recorder needs of an instrumentation. Called when an instrumentation patches its SDK:
+ * the price data is loaded then too, while the app is loading modules anyway, rather than in
+ * the middle of its first LLM call.
+ */
+export function recorderDeps(getTracer: () => Tracer, getConfig: () => GenAiConfig, getMeter?: () => Meter): RecorderDeps {
+  warmPriceSource();
+  return {
+    get tracer() {
+      return getTracer();
+    },
+    get meter() {
+      return getMeter?.();
+    },
+    options: () => genAiOptions(getConfig()),
+  };
 }
 
 
@@ -34,14 +49,21 @@ export function observeSdkResult(
   toOutcome: (value: unknown) => LlmOutcome,
   newAccumulator: () => { add(chunk: unknown): void; outcome(): LlmOutcome },
 ): void {
+  const sentAt = performance.now();
   const onResult = (value: unknown): void => {
     if (streaming) {
       const acc = newAccumulator();
+      let firstAt: number | undefined;
+      // Seconds from the request to the first chunk the app reads.
+      const timing = (): AttributeMap => (firstAt !== undefined ? { [S.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: (firstAt - sentAt) / 1000 } : {});
       const watched = observeStream<unknown>(value, {
-        onChunk: (chunk) => acc.add(chunk),
+        onChunk: (chunk) => {
+          firstAt ??= performance.now();
+          acc.add(chunk);
+        },
         onEnd: (how, err) => {
-          if (how === 'error') call.fail(err);
-          else call.end(acc.outcome(), how === 'abandoned' ? { [S.ATTR_LLM_STREAM_ABANDONED]: true } : undefined);
+          if (how === 'error') call.fail(err, timing());
+          else call.end(acc.outcome(), how === 'abandoned' ? { ...timing(), [S.ATTR_LLM_STREAM_ABANDONED]: true } : timing());
         },
       });
       if (watched) return;

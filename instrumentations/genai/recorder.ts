@@ -9,15 +9,18 @@
  * Nothing here may throw into the app: every failure of ours is logged (rate-limited) and the SDK
  * call goes on untraced.
  */
-import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { getClient, LLMEvent, type Session } from '../../src/client';
+import { errorTypeName } from '../../src/client/error-type';
 import { nowNs } from '../../src/client/timestamps';
 import { autoSession } from './auto-session';
 import { logger } from '../../src/shared/logger';
 import { stats } from '../../src/shared/stats';
 import * as AU from '../agentops/utils';
 import * as AS from '../agentops/semconv';
+import { boundedJson } from './messages';
+import { recordCallMetrics } from './metrics';
 import { costUsd } from './prices';
 import * as S from './semconv';
 import type { AttributeMap, GenAiOptions, LlmOutcome, LlmRequest } from './types';
@@ -52,6 +55,8 @@ export function addParentResolver(resolver: ParentResolver): () => void {
 
 export interface RecorderDeps {
   tracer: Tracer;
+  /** Where the GenAI client metrics go (the instrumentation's meter); none: not recorded. */
+  meter?: Meter;
   options(): GenAiOptions;
 }
 
@@ -140,22 +145,46 @@ function startCall(deps: RecorderDeps, req: LlmRequest): Started {
       [S.ATTR_GEN_AI_OPERATION_NAME]: req.operation,
       [S.ATTR_GEN_AI_PROVIDER_NAME]: req.provider,
       ...req.attributes,
-      ...(req.streaming ? { [S.ATTR_LLM_STREAMING]: true } : {}),
+      ...(o.captureContent ? inputAttributes(req, o.maxAttributeLength) : {}),
+      ...(req.streaming ? { [S.ATTR_LLM_STREAMING]: true, [S.ATTR_GEN_AI_REQUEST_STREAM]: true } : {}),
     },
   });
   parent.onLlmCall?.();
-  return canRecord(parent.session) ? startInSession(req, o, parent, parent.session, event) : startStandalone(deps, req, o, parent, event);
+  const started = canRecord(parent.session) ? startInSession(req, o, parent, parent.session, event) : startStandalone(deps, req, o, parent, event);
+  return { run: started.run, call: measured(deps.meter, req, started.call) };
+}
+
+/** The call handle, recording the GenAI client metrics when the call ends (first end or fail only). */
+function measured(meter: Meter | undefined, req: LlmRequest, call: LlmCall): LlmCall {
+  if (meter === undefined) return call;
+  const startedAt = performance.now();
+  const record = (outcome: LlmOutcome | undefined, err: unknown, failed: boolean): void => {
+    if (call.ended) return;
+    guard('metrics', () => recordCallMetrics(meter, req, (performance.now() - startedAt) / 1000, outcome, failed ? (errorTypeName(err) ?? '_OTHER') : undefined));
+  };
+  return {
+    get ended() {
+      return call.ended;
+    },
+    end(outcome, extra) {
+      record(outcome, undefined, false);
+      call.end(outcome, extra);
+    },
+    fail(err, extra) {
+      record(undefined, err, true);
+      call.fail(err, extra);
+    },
+  };
 }
 
 function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome: LlmOutcome, extra: AttributeMap | undefined): void {
   const u = outcome.usage;
   event.promptTokens = u.inputTokens;
   event.completionTokens = u.outputTokens;
-  event.cost =
-    req.priceModels !== undefined
-      ? req.priceModels.reduce<number | undefined>((cost, model) => cost ?? costUsd(o.prices, model, u), undefined)
-      : (costUsd(o.prices, outcome.responseModel ?? req.requestModel, u) ?? costUsd(o.prices, req.requestModel, u));
+  const models = req.priceModels ?? [outcome.responseModel, req.requestModel];
+  event.cost = models.reduce<number | undefined>((cost, model) => cost ?? costUsd(o.prices, model, u, req.provider), undefined);
   if (o.captureContent && outcome.completion !== undefined) event.completion = outcome.completion;
+  const output = o.captureContent ? outputAttributes(outcome, o.maxAttributeLength) : {};
   event.attributes = {
     ...event.attributes,
     [S.ATTR_GEN_AI_RESPONSE_MODEL]: outcome.responseModel,
@@ -163,10 +192,37 @@ function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome
     [S.ATTR_GEN_AI_RESPONSE_FINISH_REASONS]: outcome.finishReasons !== undefined && outcome.finishReasons.length > 0 ? outcome.finishReasons : undefined,
     [S.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: u.cacheReadTokens,
     [S.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: u.cacheCreationTokens,
+    ...output,
     ...outcome.attributes,
     ...extra,
   };
   event.endTimeNs = nowNs();
+}
+
+/** `gen_ai.input.messages` and `gen_ai.system_instructions`; nothing when the mapping fails. */
+function inputAttributes(req: LlmRequest, max: number): AttributeMap {
+  if (req.content === undefined) return {};
+  try {
+    const c = req.content();
+    return {
+      [S.ATTR_GEN_AI_INPUT_MESSAGES]: boundedJson(c.messages, max),
+      [S.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: c.system !== undefined && c.system.length > 0 ? boundedJson(c.system, max) : undefined,
+    };
+  } catch (err) {
+    logger.limited('warn', 'llm-input-messages', 'mapping LLM input messages failed; the call is unaffected', { error: err });
+    return {};
+  }
+}
+
+function outputAttributes(outcome: LlmOutcome, max: number): AttributeMap {
+  if (outcome.output === undefined) return {};
+  try {
+    const messages = outcome.output();
+    return messages.length > 0 ? { [S.ATTR_GEN_AI_OUTPUT_MESSAGES]: boundedJson(messages, max) } : {};
+  } catch (err) {
+    logger.limited('warn', 'llm-output-messages', 'mapping LLM output messages failed; the call is unaffected', { error: err });
+    return {};
+  }
 }
 
 function applyError(event: LLMEvent, err: unknown, extra?: AttributeMap): void {
@@ -177,9 +233,8 @@ function applyError(event: LLMEvent, err: unknown, extra?: AttributeMap): void {
 /** `error.type`: the SDK's error class (RateLimitError, InternalServerError, ...), and the HTTP status when there is one. */
 export function errorAttributes(err: unknown): AttributeMap {
   const attrs: AttributeMap = {};
-  const ctor = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  const name = typeof ctor === 'string' && ctor !== '' && ctor !== 'Error' && ctor !== 'Object' ? ctor : (err as { name?: unknown } | null)?.name;
-  attrs[S.ATTR_ERROR_TYPE] = typeof name === 'string' && name !== '' && name !== 'Error' ? name : '_OTHER';
+  // The same name an ErrorEvent of this error gets, so both count under one type.
+  attrs[S.ATTR_ERROR_TYPE] = errorTypeName(err) ?? '_OTHER';
   // The AWS SDK keeps it in `$metadata`.
   const status = (err as { status?: unknown } | null)?.status ?? (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
   if (typeof status === 'number' && Number.isInteger(status)) attrs[S.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
@@ -236,7 +291,7 @@ function startStandalone(deps: RecorderDeps, req: LlmRequest, o: GenAiOptions, p
   stats.spanCreated('llms');
   const span: Span = deps.tracer.startSpan(spanName(req), { kind: SpanKind.INTERNAL, attributes: startAttrs }, parent.ctx);
   const spanCtx = trace.setSpan(parent.ctx, span);
-  const mapping: AU.MappingOptions = { serviceName: o.serviceName, captureContent: o.captureContent, maxAttributeLength: o.maxAttributeLength };
+  const mapping: AU.MappingOptions = { serviceName: o.serviceName, captureContent: o.captureContent, maxAttributeLength: o.maxAttributeLength, prices: o.prices };
   const call = onceCall(
     (outcome, extra) => {
       guard('end', () => {

@@ -1,9 +1,11 @@
 import type { EventAttributeValue } from '../../src/client';
+import type { InputContent, OutputMessage } from './messages';
 import type { PriceTable, TokenUsage } from './prices';
 import type { ContentOptions } from '../../src/config/defaults';
 
 /** What every LLM instrumentation needs from the preload's configuration. */
 export interface GenAiOptions extends ContentOptions {
+  /** AGENTOPS_PRICE_TABLE overrides, before the built-in source. */
   prices: Readonly<PriceTable>;
 }
 
@@ -19,10 +21,12 @@ export interface LlmRequest {
   attributes: AttributeMap;
   /** The prompt (messages, input): content, dropped when capture is off. */
   prompt?: unknown;
+  /** The prompt as the conventions' structured messages; called only when content is captured. */
+  content?: () => InputContent;
   streaming: boolean;
   /**
    * Names to price the call by, tried in order, instead of the response and request models: for a
-   * provider whose model ids are not the price table's names (Bedrock). Empty: no cost.
+   * provider whose model ids are not the price source's names. Empty: no cost.
    */
   priceModels?: string[];
 }
@@ -35,6 +39,8 @@ export interface LlmOutcome {
   usage: TokenUsage;
   /** The completion (messages, text, tool calls): content, dropped when capture is off. */
   completion?: unknown;
+  /** The completion as the conventions' output messages; called only when content is captured. */
+  output?: () => OutputMessage[];
   /** More non-content attributes (e.g. `gen_ai.embeddings.dimension.count`). */
   attributes?: AttributeMap;
 }

@@ -64,7 +64,7 @@ export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAII
   }
 
   private deps(): RecorderDeps {
-    return recorderDeps(() => this.tracer, () => this.getConfig());
+    return recorderDeps(() => this.tracer, () => this.getConfig(), () => this.meter);
   }
 
   /** Patches the SDK module given: clients constructed from then on are traced. */

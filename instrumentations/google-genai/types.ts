@@ -6,7 +6,7 @@ export interface GoogleGenAIInstrumentationConfig extends InstrumentationConfig 
   /** Prompts and completions on spans. Default true. */
   captureContent?: boolean;
   maxAttributeLength?: number;
-  /** Defaults to the built-in table (instrumentations/genai/prices.ts). */
+  /** AGENTOPS_PRICE_TABLE overrides, before the built-in prices (instrumentations/genai/prices.ts). */
   prices?: Readonly<PriceTable>;
 }
 

@@ -6,6 +6,7 @@
 import * as S from '../genai/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
+import { candidatesOutput, generateInput } from './messages';
 
 /** Where a call goes, as known from the client: the backend and its base URL's host and port. */
 export interface CallTarget {
@@ -47,6 +48,7 @@ export function generateRequest(params: unknown, target: CallTarget, streaming: 
     requestModel: model,
     streaming,
     prompt: c.systemInstruction !== undefined ? { systemInstruction: c.systemInstruction, contents: p.contents } : p.contents,
+    content: () => generateInput(p.contents, c.systemInstruction),
     attributes: compact({
       [S.ATTR_GEN_AI_REQUEST_MODEL]: model,
       [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(c.maxOutputTokens),
@@ -129,6 +131,7 @@ export function generateOutcome(response: unknown): LlmOutcome {
     finishReasons: finishReasonsOf(candidates),
     usage,
     completion: candidates.length > 0 ? candidates.map((c) => c.content ?? null) : undefined,
+    output: () => candidatesOutput(candidates.map((c) => ({ content: c.content, finishReason: str(c.finishReason) }))),
     attributes: compact({ [S.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: reasoningTokens }),
   };
 }
@@ -200,6 +203,7 @@ export class GenerateStreamAccumulator {
       finishReasons: ordered.map((st) => st.finishReason).filter((r): r is string => r !== undefined),
       usage,
       completion: this.captureContent && ordered.length > 0 ? ordered.map((st) => ({ role: st.role ?? 'model', parts: st.parts })) : undefined,
+      output: this.captureContent ? () => candidatesOutput(ordered.map((st) => ({ content: { role: st.role ?? 'model', parts: st.parts }, finishReason: st.finishReason }))) : undefined,
       attributes: compact({
         [S.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: reasoningTokens,
         [S.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: ttfc,

@@ -164,6 +164,8 @@ export class AgentOpsTracingProcessor implements AgentsTracingProcessor {
   }
 
   private endAgent(span: AgentsSpan, node: Node): void {
+    // From 0.10 on the SDK fills an agent span's tools and handoffs in after it started.
+    node.span?.setAttributes(U.agentDetailAttributes(span));
     if (span.error !== null && span.error !== undefined) this.markError(node.span, span.error.message);
     if (node.agent !== undefined) node.agent.end();
     else node.span?.end();

@@ -1,7 +1,8 @@
 /**
- * Traces the OpenAI SDK (v4 to v6): `chat.completions.create`, `responses.create` and
+ * Traces the OpenAI SDK (v4 to v7): `chat.completions.create`, `responses.create` and
  * `embeddings.create`, plain and streamed, and every helper built on them (`.parse()`,
- * `.stream()`, `runTools()`, the Agents SDK's models). The methods are patched on the resource
+ * `.stream()`, `runTools()`, the Agents SDK's models), for `OpenAI` and `AzureOpenAI` clients
+ * alike (the latter is a subclass: the same resources, provider `azure.ai.openai`). The methods are patched on the resource
  * prototypes, reached from the package's main export: the CommonJS and the ESM builds are separate
  * classes, each patched once, so a call goes through exactly one wrapper.
  */
@@ -65,7 +66,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
   }
 
   private deps(): RecorderDeps {
-    return recorderDeps(() => this.tracer, () => this.getConfig());
+    return recorderDeps(() => this.tracer, () => this.getConfig(), () => this.meter);
   }
 
   /** Patches the SDK module given (also usable on a module loaded before the preload). */
@@ -73,6 +74,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     const client = exports?.OpenAI ?? exports?.default;
     if (client === undefined) return;
     const deps = this.deps();
+    const azure = exports?.AzureOpenAI;
     for (const m of METHODS) {
       const proto = m.resource(client)?.prototype;
       if (proto === undefined || typeof proto.create !== 'function' || isWrapped(proto.create)) continue;
@@ -81,7 +83,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
           const body = args[0];
           return traceLlmCall(
             deps,
-            () => m.describe(body, serverAttributes(this?._client?.baseURL)),
+            () => U.withProvider(m.describe(body, serverAttributes(this?._client?.baseURL)), U.providerOf(this?._client, azure)),
             () => original.apply(this, args),
             (result, call) => {
               const capture = deps.options().captureContent;

@@ -6,7 +6,7 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
   /** Prompts and completions on spans. Default true. */
   captureContent?: boolean;
   maxAttributeLength?: number;
-  /** Defaults to the built-in table (instrumentations/genai/prices.ts). */
+  /** AGENTOPS_PRICE_TABLE overrides, before the built-in prices (instrumentations/genai/prices.ts). */
   prices?: Readonly<PriceTable>;
 }
 
@@ -14,6 +14,8 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
 export interface OpenAIModule {
   OpenAI?: OpenAIClass;
   default?: OpenAIClass;
+  /** v4.x (late) and later: Azure OpenAI's client, a subclass of OpenAI. */
+  AzureOpenAI?: unknown;
 }
 
 export interface ResourceClass {

@@ -1,12 +1,22 @@
 /**
  * Pure mapping from OpenAI requests, responses and stream chunks to GenAI attributes and usage.
- * Loosely typed on purpose: it reads what v4 to v6 return and ignores what it does not know.
+ * Loosely typed on purpose: it reads what v4 to v7 return and ignores what it does not know.
  */
 import * as S from '../genai/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
+import { chatInput, chatOutput, responseOutput, responsesInput } from './messages';
 import * as O from './semconv';
 
+
+/** `azure.ai.openai` for a client of the module's `AzureOpenAI` class, else `openai`. */
+export function providerOf(client: unknown, azureClass: unknown): string {
+  return typeof azureClass === 'function' && client instanceof (azureClass as new () => unknown) ? O.PROVIDER_AZURE_OPENAI : S.PROVIDER_OPENAI;
+}
+
+export function withProvider(req: LlmRequest, provider: string): LlmRequest {
+  return req.provider === provider ? req : { ...req, provider };
+}
 
 function outputType(format: unknown): string | undefined {
   const t = obj(format).type;
@@ -24,6 +34,7 @@ export function chatRequest(body: unknown, server: AttributeMap): LlmRequest {
     requestModel: str(b.model),
     streaming: b.stream === true,
     prompt: b.messages,
+    content: () => chatInput(b.messages),
     attributes: compact({
       [S.ATTR_GEN_AI_REQUEST_MODEL]: str(b.model),
       [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(b.max_completion_tokens) ?? num(b.max_tokens),
@@ -59,6 +70,7 @@ export function chatOutcome(completion: unknown): LlmOutcome {
     finishReasons: choices.map((ch) => str(ch.finish_reason)).filter((r): r is string => r !== undefined),
     usage: usageOf(c.usage),
     completion: choices.length > 0 ? choices.map((ch) => ch.message) : undefined,
+    output: () => chatOutput(choices.map((ch) => ({ message: ch.message, finishReason: str(ch.finish_reason) }))),
     attributes: compact({
       [O.ATTR_OPENAI_RESPONSE_SERVICE_TIER]: str(c.service_tier),
       [O.ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT]: str(c.system_fingerprint),
@@ -120,14 +132,14 @@ export class ChatStreamAccumulator {
 
   outcome(): LlmOutcome {
     const ordered = [...this.choices.entries()].sort((a, b) => a[0] - b[0]).map(([, st]) => st);
+    const messages = ordered.map((st) => ({ role: st.role ?? 'assistant', content: st.content, ...(st.toolCalls.length > 0 ? { tool_calls: st.toolCalls.filter(Boolean) } : {}) }));
     return {
       responseModel: this.model,
       responseId: this.id,
       finishReasons: ordered.map((st) => st.finishReason).filter((r): r is string => r !== undefined),
       usage: usageOf(this.usage),
-      completion: this.captureContent && ordered.length > 0
-        ? ordered.map((st) => ({ role: st.role ?? 'assistant', content: st.content, ...(st.toolCalls.length > 0 ? { tool_calls: st.toolCalls.filter(Boolean) } : {}) }))
-        : undefined,
+      completion: this.captureContent && ordered.length > 0 ? messages : undefined,
+      output: this.captureContent ? () => chatOutput(messages.map((message, i) => ({ message, finishReason: ordered[i].finishReason }))) : undefined,
       attributes: compact({
         [O.ATTR_OPENAI_RESPONSE_SERVICE_TIER]: this.serviceTier,
         [O.ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT]: this.fingerprint,
@@ -144,6 +156,7 @@ export function responsesRequest(body: unknown, server: AttributeMap): LlmReques
     requestModel: str(b.model),
     streaming: b.stream === true,
     prompt: b.instructions !== undefined ? { instructions: b.instructions, input: b.input } : b.input,
+    content: () => responsesInput(b.input, b.instructions),
     attributes: compact({
       [S.ATTR_GEN_AI_REQUEST_MODEL]: str(b.model),
       [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(b.max_output_tokens),
@@ -167,6 +180,7 @@ export function responseOutcome(response: unknown): LlmOutcome {
     finishReasons: status === undefined ? [] : status === 'incomplete' && reason !== undefined ? [reason] : [status],
     usage: usageOf(r.usage),
     completion: Array.isArray(r.output) ? r.output : undefined,
+    output: () => responseOutput(r),
     attributes: compact({ [O.ATTR_OPENAI_RESPONSE_SERVICE_TIER]: str(r.service_tier) }),
   };
 }

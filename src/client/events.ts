@@ -2,6 +2,7 @@
  * The AgentOps event model: the TypeScript counterpart of the SDK's `event.py`.
  * Events are plain data; a session records them.
  */
+import { errorTypeName, readSafely } from './error-type';
 import { newId } from './ids';
 import { nanosToIso, nowNs, toEpochNanos, type TimestampInput } from './timestamps';
 
@@ -157,7 +158,7 @@ export class ErrorEvent extends Event {
     super(EventType.ERROR, init);
     this.triggerEvent = init.triggerEvent;
     this.exception = init.exception;
-    this.errorType = init.errorType ?? errorName(init.exception);
+    this.errorType = init.errorType ?? errorTypeName(init.exception);
     this.code = init.code ?? errorCode(init.exception);
     this.details = init.details ?? errorMessage(init.exception);
     this.logs = init.logs ?? errorStack(init.exception);
@@ -166,19 +167,17 @@ export class ErrorEvent extends Event {
   }
 }
 
-function errorName(e: unknown): string | undefined {
-  if (e instanceof Error) return e.name;
-  return e === undefined ? undefined : typeof e;
-}
+// An error's fields can be getters that throw (and `stack` is built from `name`): read as absent.
 function errorCode(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
+  const code = readSafely(() => (e as { code?: unknown } | null)?.code);
   return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
 }
 function errorMessage(e: unknown): string | undefined {
-  if (e instanceof Error) return e.message;
+  if (e instanceof Error) return readSafely(() => e.message) as string | undefined;
   if (typeof e === 'string') return e;
   return undefined;
 }
 function errorStack(e: unknown): string | undefined {
-  return e instanceof Error ? e.stack : undefined;
+  return e instanceof Error ? (readSafely(() => e.stack) as string | undefined) : undefined;
 }
+

@@ -1,9 +1,11 @@
 /**
- * The library's own health as OpenTelemetry metrics under the meter `agentops-otel`, exported
- * over OTLP when OTEL_METRICS_EXPORTER=otlp (off by default). Counters are observed from the
- * process-wide `stats`, so the export path pays nothing extra; only export latency is recorded
- * as it happens, into a histogram. Metrics are sent as OTLP/HTTP JSON (the protobuf metrics
- * exporter would be one more dependency for a handful of series).
+ * OpenTelemetry metrics, exported over OTLP/HTTP (protobuf, or JSON with
+ * OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/json) when OTEL_METRICS_EXPORTER=otlp (off by
+ * default): the library's own health under the meter `agentops-otel`, and, through the same
+ * meter provider, the GenAI client metrics the LLM instrumentations record
+ * (instrumentations/genai/metrics.ts). Health counters are observed from the process-wide
+ * `stats`, so the export path pays nothing extra; only export latency is recorded as it happens,
+ * into a histogram.
  */
 import type { Attributes, Histogram, ObservableResult } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
@@ -16,8 +18,11 @@ import { stats } from '../shared/stats';
 
 export const METER_NAME = 'agentops-otel';
 
+export type MetricsProtocol = 'http/protobuf' | 'http/json';
+
 export interface MetricsConfig {
   exporter: 'otlp' | 'none';
+  protocol: MetricsProtocol;
   url: string;
   headers: Record<string, string>;
   intervalMillis: number;
@@ -36,8 +41,17 @@ export function readMetricsConfig(src: ConfigSource, otlp: OtlpConfig | undefine
   }
   const base = src.get('OTEL_EXPORTER_OTLP_ENDPOINT');
   const url = src.get('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') ?? (base !== undefined ? base.replace(/\/+$/, '') + '/v1/metrics' : 'http://localhost:4318/v1/metrics');
+  const protocolVar = src.get('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const rawProtocol = src.get(protocolVar)?.trim().toLowerCase();
+  let protocol: MetricsProtocol = 'http/protobuf';
+  if (rawProtocol === 'http/json' || rawProtocol === 'http/protobuf') protocol = rawProtocol;
+  // The shared variable may be meant for traces only: it is judged here only when metrics are on.
+  else if (rawProtocol !== undefined && rawProtocol !== '' && (exporter === 'otlp' || protocolVar === 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL')) {
+    throw new ConfigError(protocolVar, `${JSON.stringify(src.get(protocolVar))} is not supported for metrics`, 'http/protobuf or http/json');
+  }
   return {
     exporter,
+    protocol,
     url,
     headers: otlp?.headers ?? {},
     intervalMillis: readInt(src, 'OTEL_METRIC_EXPORT_INTERVAL', 60000, 100, 86_400_000),
@@ -53,7 +67,10 @@ export interface EngineHealthSource {
 export function startSelfMetrics(cfg: MetricsConfig, resource: Resource, health: EngineHealthSource): MeterProvider | undefined {
   if (cfg.exporter !== 'otlp') return undefined;
   const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
-  const exporterModule = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
+  const exporterModule =
+    cfg.protocol === 'http/json'
+      ? (require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http'))
+      : (require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto'));
   const reader = new PeriodicExportingMetricReader({
     exporter: new exporterModule.OTLPMetricExporter({ url: cfg.url, headers: cfg.headers }),
     exportIntervalMillis: cfg.intervalMillis,

@@ -109,7 +109,7 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
     entry.create({ serviceName: config.serviceName, captureContent: config.captureContent, maxAttributeLength: config.maxAttributeLength, prices: selection.config.prices }),
   );
   warnAboutEarlyModules(selected.flatMap((entry) => entry.esmModules ?? []));
-  registerInstrumentations({ tracerProvider: provider, instrumentations });
+  registerInstrumentations({ tracerProvider: provider, meterProvider, instrumentations });
   registerEsmHook(selected.flatMap((entry) => entry.esmModules ?? []));
   startAutoSession(selection.config.autoSession);
   const agentops = instrumentations.find((i): i is AgentOpsInstrumentation => i instanceof AgentOpsInstrumentation);

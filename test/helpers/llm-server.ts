@@ -222,6 +222,15 @@ function messages(res: http.ServerResponse, body: Obj, chunks: number): void {
   sse(res, events);
 }
 
+/** Azure OpenAI's routes (`/openai/deployments/{deployment}/…`, `/openai/v1/…`, `/openai/…`) answered as OpenAI's. */
+function openaiRoute(path: string): string {
+  const deployment = /^\/openai\/deployments\/[^/]+(\/.+)$/.exec(path);
+  if (deployment !== null) return `/v1${deployment[1]}`;
+  if (path.startsWith('/openai/v1/')) return path.slice('/openai'.length);
+  if (path.startsWith('/openai/')) return `/v1${path.slice('/openai'.length)}`;
+  return path;
+}
+
 export async function startLlmServer(): Promise<LlmServer> {
   const requests: LlmRequestRecord[] = [];
   const server = http.createServer((req, res) => {
@@ -235,7 +244,7 @@ export async function startLlmServer(): Promise<LlmServer> {
         json(res, 400, { error: { message: 'invalid JSON' } });
         return;
       }
-      const path = (req.url ?? '/').split('?')[0];
+      const path = openaiRoute((req.url ?? '/').split('?')[0]);
       requests.push({ path, headers: req.headers, body });
       const chunks = Math.max(1, Number(req.headers['x-test-chunks'] ?? 4) || 4);
       const model = String(body.model ?? '');

@@ -88,18 +88,25 @@ export class OtlpDecodeError extends Error {
 /** test/proto of the checkout (this file runs from dist/test/helpers). */
 const PROTO_DIR = path.resolve(__dirname, '..', '..', '..', 'test', 'proto');
 
-let requestType: protobuf.Type | undefined;
+const types = new Map<string, protobuf.Type>();
 
-/** `opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest`, loaded once. */
-export function exportTraceServiceRequest(): protobuf.Type {
-  if (requestType === undefined) {
+/** A message type of opentelemetry-proto, loaded once from the .proto file that declares it. */
+export function otlpType(file: string, name: string): protobuf.Type {
+  let t = types.get(name);
+  if (t === undefined) {
     const root = new protobuf.Root();
     // Imports name paths from the root of opentelemetry-proto, as protoc's -I would.
     root.resolvePath = (_origin, target) => path.join(PROTO_DIR, target);
-    root.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto').resolveAll();
-    requestType = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+    root.loadSync(file).resolveAll();
+    t = root.lookupType(name);
+    types.set(name, t);
   }
-  return requestType;
+  return t;
+}
+
+/** `opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest`. */
+export function exportTraceServiceRequest(): protobuf.Type {
+  return otlpType('opentelemetry/proto/collector/trace/v1/trace_service.proto', 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -107,7 +114,7 @@ export function exportTraceServiceRequest(): protobuf.Type {
 // the JSON reader's objects (64-bit integers as bigint). Field names are the camelCase ones.
 // ---------------------------------------------------------------------------------------------
 
-type Int64 = bigint | number | string | protobuf.Long;
+export type Int64 = bigint | number | string | protobuf.Long;
 
 interface PbAnyValue {
   /** The member of the `value` oneof that is set (protobufjs's oneof property). */
@@ -120,7 +127,7 @@ interface PbAnyValue {
   kvlistValue?: { values?: PbKeyValue[] };
   bytesValue?: Uint8Array | number[];
 }
-interface PbKeyValue {
+export interface PbKeyValue {
   key?: string;
   value?: PbAnyValue | null;
 }
@@ -159,7 +166,7 @@ interface PbRequest {
 
 const has = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
-function int64(v: Int64 | undefined): bigint {
+export function int64(v: Int64 | undefined): bigint {
   if (v === undefined) return 0n;
   if (typeof v === 'bigint') return v;
   return BigInt(typeof v === 'object' ? v.toString() : v); // Long.toString() honours `unsigned`
@@ -191,7 +198,7 @@ function anyValue(v: PbAnyValue | null | undefined): OtlpValue {
   }
 }
 
-function attributes(list: PbKeyValue[] | undefined): OtlpAttributes {
+export function attributes(list: PbKeyValue[] | undefined): OtlpAttributes {
   const out: OtlpAttributes = {};
   for (const kv of list ?? []) out[kv.key ?? ''] = anyValue(kv.value);
   return out;

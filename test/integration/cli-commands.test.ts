@@ -416,6 +416,8 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
         assert.match(res.stdout, /ok {4}PostgreSQL authenticated: as cli_/);
         assert.match(res.stdout, /ok {4}schema: agentops_spans at version 2/);
         assert.match(res.stdout, /ok {4}spool: .* is empty/);
+        assert.match(res.stdout, /^ {2}LLM prices\s+@pydantic\/genai-prices \d+\.\d+\.\d+, data of \d{4}-\d{2}-\d{2}$/m);
+        assert.match(res.stdout, /(ok {4}|warn {2})price data: @pydantic\/genai-prices \d+\.\d+\.\d+, data of \d{4}-\d{2}-\d{2} \(\d+ days old\)/);
         assert.equal(receiver.spans.length, 0, 'the probe sent no spans');
         const json = JSON.parse((await cli(['doctor', '--json'], { ...env })).stdout) as { ok: boolean; variables: Array<{ variable: string; origin: string }> };
         assert.equal(json.ok, true);
@@ -428,8 +430,10 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
     it('fails with a line and a remedy for each problem', async () => {
       const closed = await startOtlpReceiver();
       await closed.close();
-      const res = await cli(['doctor'], { ...env, AGENTOPS_EXPORTERS: 'jaeger,postgres', OTEL_EXPORTER_OTLP_ENDPOINT: closed.endpoint, AGENTOPS_PG_URL: `postgres://${role}:${MARKER}@127.0.0.1:1/x`, AGENTOPS_PG_TABLE: 'Bad-Name', AGENTOPS_PG_URLL: 'typo' });
+      const res = await cli(['doctor'], { ...env, AGENTOPS_EXPORTERS: 'jaeger,postgres', OTEL_EXPORTER_OTLP_ENDPOINT: closed.endpoint, AGENTOPS_PG_URL: `postgres://${role}:${MARKER}@127.0.0.1:1/x`, AGENTOPS_PG_TABLE: 'Bad-Name', AGENTOPS_PG_URLL: 'typo', AGENTOPS_PRICE_TABLE: '{"gpt-4o": {"input": "2.5"}}' });
       assert.equal(res.code, 1);
+      assert.match(res.stdout, /FAIL {2}configuration: AGENTOPS_PRICE_TABLE: price of "gpt-4o" needs numeric "input" and "output" \(USD per 1M tokens\); only the built-in prices are used; expected /);
+      assert.match(res.stdout, /^ {2}LLM prices\s+@pydantic\/genai-prices [^;\n]+$/m, 'the malformed table is not used');
       assert.match(res.stdout, /FAIL {2}configuration: AGENTOPS_PG_TABLE: "Bad-Name" is not an accepted table name/);
       assert.match(res.stdout, /FAIL {2}OTLP endpoint: http:\/\/127\.0\.0\.1:\d+\/v1\/traces: ECONNREFUSED\n\s+→ start Jaeger/);
       assert.match(res.stdout, /warn {2}unknown variable: AGENTOPS_PG_URLL is set/);

@@ -124,6 +124,7 @@ describe('hostile input', function () {
     OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'brotli',
     OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: '/nonexistent/ca.pem',
     OTEL_METRICS_EXPORTER: 'prometheus',
+    OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
     OTEL_METRIC_EXPORT_INTERVAL: 'often',
     OTEL_BSP_SCHEDULE_DELAY: '-1',
     OTEL_BSP_EXPORT_TIMEOUT: '0',

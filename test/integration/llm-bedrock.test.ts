@@ -31,22 +31,27 @@ const CONVERSE_TOKENS = { input: CONVERSE_USAGE.inputTokens + CONVERSE_USAGE.cac
 const ANTHROPIC_TOKENS = { input: ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens, output: ANTHROPIC_USAGE.output_tokens, cacheRead: 5, cacheWrite: 3 };
 
 const EXPECTED: Record<string, Expected> = {
-  // claude-haiku-4-5 ($1 in, $5 out, $0.1 cache read, $1.25 cache write per 1M): 10 + 0.6 + 2.5 + 40
+  // Prices per 1M tokens from @pydantic/genai-prices (in, cache read, cache write, out).
+  // Global claude-haiku-4-5 (1, 0.1, 1.25, 5): 10 + 0.6 + 2.5 + 40
   converse: { operation: 'chat', model: GLOBAL_HAIKU, ...CONVERSE_TOKENS, finish: 'end_turn', cost: 0.0000531 },
-  // A geographic profile: billed per Region, so no cost.
-  'converse-stream': { operation: 'chat', model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0', ...CONVERSE_TOKENS, finish: 'end_turn', stream: true },
-  'converse-callback': { operation: 'chat', model: 'amazon.nova-micro-v1:0', ...CONVERSE_TOKENS, finish: 'end_turn' },
-  'converse-aggregated': { operation: 'chat', model: 'amazon.nova-lite-v1:0', ...CONVERSE_TOKENS, finish: 'end_turn' },
+  // A geographic profile, at the regional price of claude-3-5-haiku (0.8, 0.08, 1, 4): 8 + 0.48 + 2 + 32
+  'converse-stream': { operation: 'chat', model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0', ...CONVERSE_TOKENS, finish: 'end_turn', stream: true, cost: 0.00004248 },
+  // Nova micro (0.035, 0.00875, none: cache writes are input, 0.14): 12 x 0.035 + 6 x 0.00875 + 8 x 0.14
+  'converse-callback': { operation: 'chat', model: 'amazon.nova-micro-v1:0', ...CONVERSE_TOKENS, finish: 'end_turn', cost: 0.0000015925 },
+  // Nova lite (0.06, 0.015, none, 0.24): 12 x 0.06 + 6 x 0.015 + 8 x 0.24
+  'converse-aggregated': { operation: 'chat', model: 'amazon.nova-lite-v1:0', ...CONVERSE_TOKENS, finish: 'end_turn', cost: 0.00000273 },
   // 11 + 0.5 + 3.75 + 45
   'invoke-anthropic': { operation: 'chat', model: GLOBAL_HAIKU, ...ANTHROPIC_TOKENS, finish: 'end_turn', responseModel: 'claude-haiku-4-5-20251001', responseId: 'msg_bdrk_01', cost: 0.00006025 },
-  // The model's own usage events, not the invocation metrics of the last chunk.
-  'invoke-anthropic-stream': { operation: 'chat', model: 'anthropic.claude-3-haiku-20240307-v1:0', ...ANTHROPIC_TOKENS, finish: 'end_turn', responseModel: 'claude-3-haiku-20240307', responseId: 'msg_bdrk_02', stream: true },
-  'invoke-nova': { operation: 'chat', model: 'amazon.nova-micro-v1:0', input: NOVA_USAGE.inputTokens, output: NOVA_USAGE.outputTokens, finish: 'end_turn' },
-  'invoke-nova-stream': { operation: 'chat', model: 'us.amazon.nova-lite-v1:0', input: NOVA_USAGE.inputTokens, output: NOVA_USAGE.outputTokens, finish: 'end_turn', stream: true },
-  'invoke-llama': { operation: 'text_completion', model: 'meta.llama3-1-8b-instruct-v1:0', input: LLAMA_COUNTS.prompt_token_count, output: LLAMA_COUNTS.generation_token_count, finish: 'stop' },
-  'invoke-llama-stream': { operation: 'text_completion', model: 'us.meta.llama3-2-3b-instruct-v1:0', input: LLAMA_COUNTS.prompt_token_count, output: LLAMA_COUNTS.generation_token_count, finish: 'stop', stream: true },
-  // A family read only through `amazon-bedrock-invocationMetrics`.
-  'invoke-mistral-stream': { operation: 'text_completion', model: 'mistral.mistral-small-2402-v1:0', input: INVOCATION_METRICS.inputTokenCount, output: INVOCATION_METRICS.outputTokenCount, stream: true },
+  // The model's own usage events, not the invocation metrics of the last chunk. Claude 3 Haiku
+  // (0.25 in, 1.25 out, no cache rates on Bedrock): 19 x 0.25 + 9 x 1.25
+  'invoke-anthropic-stream': { operation: 'chat', model: 'anthropic.claude-3-haiku-20240307-v1:0', ...ANTHROPIC_TOKENS, finish: 'end_turn', responseModel: 'claude-3-haiku-20240307', responseId: 'msg_bdrk_02', stream: true, cost: 0.000016 },
+  'invoke-nova': { operation: 'chat', model: 'amazon.nova-micro-v1:0', input: NOVA_USAGE.inputTokens, output: NOVA_USAGE.outputTokens, finish: 'end_turn', cost: 0.00000133 },
+  'invoke-nova-stream': { operation: 'chat', model: 'us.amazon.nova-lite-v1:0', input: NOVA_USAGE.inputTokens, output: NOVA_USAGE.outputTokens, finish: 'end_turn', stream: true, cost: 0.00000228 },
+  // Llama 3.1 8B: 0.22 in and out; Llama 3.2 3B: 0.15.
+  'invoke-llama': { operation: 'text_completion', model: 'meta.llama3-1-8b-instruct-v1:0', input: LLAMA_COUNTS.prompt_token_count, output: LLAMA_COUNTS.generation_token_count, finish: 'stop', cost: 0.00000506 },
+  'invoke-llama-stream': { operation: 'text_completion', model: 'us.meta.llama3-2-3b-instruct-v1:0', input: LLAMA_COUNTS.prompt_token_count, output: LLAMA_COUNTS.generation_token_count, finish: 'stop', stream: true, cost: 0.00000345 },
+  // A family read only through `amazon-bedrock-invocationMetrics`. Mistral Small (1 in, 3 out).
+  'invoke-mistral-stream': { operation: 'text_completion', model: 'mistral.mistral-small-2402-v1:0', input: INVOCATION_METRICS.inputTokenCount, output: INVOCATION_METRICS.outputTokenCount, stream: true, cost: 0.00006 },
 };
 const ALL = Object.keys(EXPECTED);
 const FAULTS = ['error-429', 'error-400', 'stream-cut', 'invoke-stream-cut', 'stream-exception', 'abandon'];
@@ -97,6 +102,24 @@ function llmSpans(spans: ReceivedSpan[]): ReceivedSpan[] {
 
 function num(v: unknown): number | undefined {
   return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : undefined;
+}
+
+type Message = { role: string; parts: Array<{ type: string; content?: string }>; finish_reason?: string };
+
+/** The conventions' structured content: the prompt in the input, `system` apart, an answer with its finish reason. */
+function checkMessages(span: ReceivedSpan, scenario: string, where: string): void {
+  const json = (key: string): unknown => (typeof attr(span, key) === 'string' ? JSON.parse(attr(span, key) as string) : undefined);
+  const input = json('gen_ai.input.messages') as Message[];
+  assert.ok(input.some((m) => m.role === 'user' && m.parts.some((p) => p.type === 'text' && String(p.content).includes('SECRET_PROMPT_b3d9'))), where);
+  // The fixture gives `system` to the plain Converse call and to the Anthropic and Nova bodies.
+  const system = json('gen_ai.system_instructions');
+  assert.deepEqual(system, scenario === 'converse' || /anthropic|nova/.test(scenario) && scenario.startsWith('invoke') ? [{ type: 'text', content: 'Be brief.' }] : undefined, where);
+  const output = json('gen_ai.output.messages') as Message[] | undefined;
+  if (scenario === 'invoke-mistral-stream') return; // a family whose body is not read: no answer known
+  assert.equal(output?.length, 1, where);
+  assert.equal(output[0].role, 'assistant', where);
+  assert.equal(output[0].finish_reason, 'stop', where);
+  assert.ok(output[0].parts.some((p) => p.type === 'text' && (p.content ?? '').length > 0), where);
 }
 
 function show(span: ReceivedSpan): string {
@@ -152,6 +175,7 @@ for (const [app, preload] of [
         const ttfc = attr(span, 'gen_ai.response.time_to_first_chunk');
         if (e.stream === true) assert.ok(typeof ttfc === 'number' && ttfc > 0 && ttfc < 10, where);
         else assert.equal(ttfc, undefined, where);
+        checkMessages(span, scenario, where);
       });
       const [converse] = llms;
       assert.equal(num(attr(converse, 'gen_ai.request.max_tokens')), 64);
@@ -190,8 +214,8 @@ for (const [app, preload] of [
       for (const [s, type, status] of [
         [e429, 'ThrottlingException', 429],
         [e400, 'ValidationException', 400],
-        [cut, '_OTHER', undefined],
-        [invokeCut, '_OTHER', undefined],
+        [cut, 'Error', undefined],
+        [invokeCut, 'Error', undefined],
         [streamErr, 'ModelStreamErrorException', undefined],
       ] as const) {
         assert.equal(s.status.code, 2, show(s));
@@ -238,8 +262,8 @@ describe('AWS Bedrock instrumentation: configuration', () => {
     assert.match(res.stdout, /converse-stream \{"\$metadata"/);
   });
 
-  it('prices Bedrock ids from AGENTOPS_PRICE_TABLE entries under the Bedrock id; removed base models price nothing', async () => {
-    const table = JSON.stringify({ 'amazon.nova-micro-v1:0': { input: 1000, output: 0 }, 'claude-haiku-4-5': null });
+  it('prices Bedrock ids from AGENTOPS_PRICE_TABLE entries under the Bedrock id, before the built-in prices; null prices nothing', async () => {
+    const table = JSON.stringify({ 'amazon.nova-micro-v1:0': { input: 1000, output: 0 }, [GLOBAL_HAIKU]: null });
     const { spans } = await runApp('bedrock-app.cjs', 'require', { SCENARIOS: 'invoke-nova,converse', AGENTOPS_PRICE_TABLE: table });
     const [nova, converse] = llmSpans(spans);
     assert.ok(Math.abs((attr(nova, 'agentops.usage.cost_usd') as number) - 0.014) < 1e-12, show(nova));

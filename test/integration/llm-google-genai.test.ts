@@ -85,12 +85,24 @@ function checkGenerated(span: ReceivedSpan, provider: string, streamed: boolean)
   assert.equal(num(attr(span, 'gen_ai.usage.output_tokens')), OUTPUT, where);
   assert.equal(num(attr(span, 'gen_ai.usage.cache_read.input_tokens')), GEMINI_USAGE.cachedContentTokenCount, where);
   assert.equal(num(attr(span, 'gen_ai.usage.reasoning.output_tokens')), GEMINI_USAGE.thoughtsTokenCount, where);
-  // No Gemini prices in the built-in table: no cost, never a guess.
-  assert.equal(attr(span, 'agentops.usage.cost_usd'), undefined, where);
+  // gemini-2.5-flash-002 is not a name the price data knows; the requested gemini-2.5-flash is
+  // (0.30 in, 0.03 cached, 2.50 out per 1M): 7 x 0.3 + 4 x 0.03 + 11 x 2.5.
+  const cost = attr(span, 'agentops.usage.cost_usd');
+  assert.ok(typeof cost === 'number' && Math.abs(cost - 0.00002972) < 1e-12, where);
   assert.equal(attr(span, 'server.address'), '127.0.0.1', where);
   assert.equal(num(attr(span, 'server.port')), llm.port, where);
   assert.equal(attr(span, 'gen_ai.request.stream'), streamed ? true : undefined, where);
   assert.equal(attr(span, 'agentops.llm.streaming'), streamed ? true : undefined, where);
+  // The conventions' structured content: the prompt as a user message, the answer with its finish reason.
+  // (A chat's later turns carry the history: the first message is the prompt.)
+  const input = JSON.parse(String(attr(span, 'gen_ai.input.messages'))) as Array<{ role: string; parts: unknown[] }>;
+  assert.deepEqual(input[0], { role: 'user', parts: [{ type: 'text', content: 'SECRET_PROMPT_9c1e say hello' }] }, where);
+  assert.ok(input.every((m) => m.role === 'user' || m.role === 'assistant'), where);
+  const output = JSON.parse(String(attr(span, 'gen_ai.output.messages'))) as Array<{ role: string; parts: Array<{ type: string; content?: string }>; finish_reason: string }>;
+  assert.equal(output.length, 1, where);
+  assert.equal(output[0].role, 'assistant', where);
+  assert.equal(output[0].finish_reason, 'stop', where);
+  assert.ok(output[0].parts.some((p) => p.type === 'text' && (p.content ?? '').length > 0), where);
   const ttfc = attr(span, 'gen_ai.response.time_to_first_chunk');
   if (!streamed) assert.equal(ttfc, undefined, where);
   else assert.ok(typeof ttfc === 'number' && ttfc >= 0 && ttfc * 1e9 <= Number(span.endTimeUnixNano - span.startTimeUnixNano), where);

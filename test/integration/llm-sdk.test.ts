@@ -8,6 +8,7 @@ import { startLlmServer, type LlmServer } from '../helpers/llm-server';
 import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
 
 const SECRET = 'SECRET_PROMPT_7f3a';
+const PROMPT = `${SECRET} say hello`;
 const COMPLETION_TEXT = 'loopback';
 const ALL = ['chat', 'chat-stream', 'chat-stream-usage', 'responses', 'responses-stream', 'embeddings', 'anthropic', 'anthropic-stream', 'anthropic-helper'];
 
@@ -59,6 +60,27 @@ const EXPECTED: Record<string, { name: string; provider: string; input?: number;
   'anthropic-helper': { name: 'chat claude-3-5-haiku', provider: 'anthropic', input: 18, output: 8, responseModel: 'claude-3-5-haiku-20241022', finish: 'end_turn', cost: 0.00004248, cacheRead: 6, cacheWrite: 2 },
 };
 
+/** The conventions' structured content (schemas of GenAI semconv 1.42.0), beside the agentops.llm.* text. */
+function checkMessages(span: ReceivedSpan, scenario: string, where: string): void {
+  const json = (key: string): unknown => {
+    const v = attr(span, key);
+    return typeof v === 'string' ? JSON.parse(v) : v;
+  };
+  if (scenario === 'embeddings') {
+    for (const k of ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions']) assert.equal(attr(span, k), undefined, where);
+    return;
+  }
+  assert.deepEqual(json('gen_ai.input.messages'), [{ role: 'user', parts: [{ type: 'text', content: PROMPT }] }], where);
+  const system = scenario === 'responses' || scenario === 'anthropic' ? [{ type: 'text', content: 'Answer briefly.' }] : undefined;
+  assert.deepEqual(json('gen_ai.system_instructions'), system, where);
+  const output = json('gen_ai.output.messages') as Array<{ role: string; parts: Array<{ type: string; content?: string }>; finish_reason: string }>;
+  assert.equal(output.length, 1, where);
+  assert.equal(output[0].role, 'assistant', where);
+  assert.equal(output[0].finish_reason, 'stop', where);
+  const text = output[0].parts.filter((p) => p.type === 'text').map((p) => p.content).join('');
+  assert.ok(text.includes(COMPLETION_TEXT), where);
+}
+
 function allText(spans: ReceivedSpan[]): string {
   return JSON.stringify(spans.map((s) => ({ a: s.attributes, e: s.events.map((e) => e.attributes), st: s.status })), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
@@ -103,7 +125,13 @@ for (const [app, preload] of [
         assert.equal(attr(span, 'server.address'), '127.0.0.1', where);
         assert.equal(num(attr(span, 'server.port')), llm.port, where);
         if (e.name.startsWith('chat')) assert.ok(String(attr(span, 'gen_ai.response.id')).length > 0, where);
-        assert.equal(attr(span, 'agentops.llm.streaming'), scenario.includes('stream') || scenario === 'anthropic-helper' ? true : undefined, where);
+        const streamed = scenario.includes('stream') || scenario === 'anthropic-helper';
+        assert.equal(attr(span, 'agentops.llm.streaming'), streamed ? true : undefined, where);
+        assert.equal(attr(span, 'gen_ai.request.stream'), streamed ? true : undefined, where);
+        const ttfc = attr(span, 'gen_ai.response.time_to_first_chunk');
+        if (!streamed) assert.equal(ttfc, undefined, where);
+        else assert.ok(typeof ttfc === 'number' && ttfc > 0 && ttfc * 1e9 <= Number(span.endTimeUnixNano - span.startTimeUnixNano), where);
+        checkMessages(span, scenario, where);
       });
       // Content is captured by default.
       assert.ok(String(attr(llms[0], 'agentops.llm.prompt')).includes(SECRET));
@@ -154,10 +182,28 @@ for (const [app, preload] of [
       if (app.endsWith('.mjs')) {
         const session = spans.find((s) => s.name === 'session');
         assert.equal(attr(session!, 'agentops.session.event_counts.errors'), 4n);
+        // Each failed call's ErrorEvent names the same class as the call's span: one failure, one type.
+        const errors = spans.filter((s) => attr(s, 'agentops.event.type') === 'errors');
+        assert.equal(errors.length, 4);
+        for (const e of errors) {
+          const call = llms.find((s) => attr(s, 'agentops.event.id') === attr(e, 'agentops.error.trigger_event.id'));
+          assert.ok(call, `${e.name} has its call`);
+          assert.equal(attr(e, 'error.type'), attr(call, 'error.type'), e.name);
+          assert.equal(e.name, `error ${String(attr(call, 'error.type'))}`);
+        }
       } else {
         for (const s of llms) assert.equal(s.parentSpanId, undefined, 'outside a session each call is its own trace');
         assert.equal(new Set(llms.map((s) => s.traceId)).size, llms.length);
       }
+    });
+
+    it('gives an ErrorEvent the app records for a caught 429 the error.type of the failed call', async () => {
+      const { spans } = await runApp(app, preload, { SCENARIOS: 'error-429-openai,error-500-anthropic', SESSION: '1', RECORD_ERRORS: '1' });
+      const calls = llmSpans(spans);
+      const recorded = spans.filter((s) => attr(s, 'agentops.event.type') === 'errors' && attr(s, 'agentops.error.trigger_event.id') === undefined);
+      assert.deepEqual(calls.map((s) => attr(s, 'error.type')), ['RateLimitError', 'InternalServerError']);
+      assert.deepEqual(recorded.map((s) => attr(s, 'error.type')).sort(), ['InternalServerError', 'RateLimitError']);
+      assert.deepEqual(recorded.map((s) => s.name).sort(), ['error InternalServerError', 'error RateLimitError']);
     });
 
     it('keeps prompts and completions out of every span when capture is off', async () => {

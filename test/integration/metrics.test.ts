@@ -66,6 +66,7 @@ describe('self-observability', function () {
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces.url,
           OTEL_METRICS_EXPORTER: 'otlp',
           OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: metrics.url,
+          OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
           OTEL_METRIC_EXPORT_INTERVAL: '60000',
         },
       });

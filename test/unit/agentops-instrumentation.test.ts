@@ -46,6 +46,37 @@ describe('AgentOps instrumentation (in-process)', () => {
     assert.ok(!isContentKey('gen_ai.usage.input_tokens'));
   });
 
+  it('prices an LLMEvent recorded with a model and tokens but no cost from the same prices as the SDK calls', async () => {
+    const session = new Client().startSession();
+    const cached = { 'gen_ai.provider.name': 'anthropic', 'gen_ai.usage.cache_read.input_tokens': 6, 'gen_ai.usage.cache_creation.input_tokens': 2 };
+    session.record(new LLMEvent({ id: 'priced', model: 'gpt-4o', promptTokens: 12, completionTokens: 3 }));
+    session.record(new LLMEvent({ id: 'cached', model: 'claude-3-5-haiku-20241022', promptTokens: 18, completionTokens: 8, attributes: cached }));
+    session.record(new LLMEvent({ id: 'given', model: 'gpt-4o', promptTokens: 12, completionTokens: 3, cost: 0.5 }));
+    session.record(new LLMEvent({ id: 'unknown', model: 'my-own-model', promptTokens: 12, completionTokens: 3 }));
+    session.record(new LLMEvent({ id: 'no-tokens', model: 'gpt-4o' }));
+    await session.end('Success');
+    const cost = (id: string): unknown => exporter.getFinishedSpans().find((s) => s.attributes['agentops.event.id'] === id)?.attributes['agentops.usage.cost_usd'];
+    assert.ok(Math.abs((cost('priced') as number) - (12 * 2.5 + 3 * 10) / 1e6) < 1e-12, String(cost('priced')));
+    assert.ok(Math.abs((cost('cached') as number) - 0.00004248) < 1e-12, String(cost('cached')));
+    assert.equal(cost('given'), 0.5);
+    assert.equal(cost('unknown'), undefined);
+    assert.equal(cost('no-tokens'), undefined);
+
+    // AGENTOPS_PRICE_TABLE overrides reach hand-recorded events too.
+    instrumentation.setConfig({ serviceName: 'unit', prices: { 'my-own-model': { input: 1, output: 1 }, 'gpt-4o': null } });
+    try {
+      exporter.reset();
+      const s2 = new Client().startSession();
+      s2.record(new LLMEvent({ id: 'unknown', model: 'my-own-model', promptTokens: 12, completionTokens: 3 }));
+      s2.record(new LLMEvent({ id: 'priced', model: 'gpt-4o', promptTokens: 12, completionTokens: 3 }));
+      await s2.end('Success');
+      assert.ok(Math.abs((cost('unknown') as number) - 15 / 1e6) < 1e-12);
+      assert.equal(cost('priced'), undefined);
+    } finally {
+      instrumentation.setConfig({ serviceName: 'unit' });
+    }
+  });
+
   it('releases every session state once sessions end (100k sessions)', async () => {
     const client = new Client({ maxEventsKept: 0 });
     for (let i = 0; i < 100_000; i++) {

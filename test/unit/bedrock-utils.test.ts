@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { BedrockInstrumentation } from '../../instrumentations/bedrock/instrumentation';
 import * as U from '../../instrumentations/bedrock/utils';
 import { observeAsyncIterable } from '../../instrumentations/genai/async-iterable';
-import { costUsd, DEFAULT_PRICES } from '../../instrumentations/genai/prices';
+import { costUsd, NO_OVERRIDES } from '../../instrumentations/genai/prices';
 import { errorAttributes } from '../../instrumentations/genai/recorder';
 import type { StreamEnd } from '../../instrumentations/genai/types';
 
@@ -11,15 +11,17 @@ const bytes = (v: unknown): Uint8Array => new Uint8Array(Buffer.from(JSON.string
 const chunk = (v: unknown): unknown => ({ chunk: { bytes: bytes(v) } });
 
 describe('bedrock mapping: model ids, prices and endpoints', () => {
-  it('prices a global Anthropic profile as the Anthropic model it serves, anything else only under its own id', () => {
-    assert.deepEqual(U.priceModels('global.anthropic.claude-haiku-4-5-20251001-v1:0'), ['global.anthropic.claude-haiku-4-5-20251001-v1:0', 'claude-haiku-4-5-20251001']);
-    assert.equal(costUsd(DEFAULT_PRICES, 'claude-haiku-4-5-20251001', { inputTokens: 1_000_000, outputTokens: 0 }), 1);
-    for (const id of ['anthropic.claude-3-5-sonnet-20240620-v1:0', 'us.anthropic.claude-3-5-haiku-20241022-v1:0', 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0', 'amazon.nova-micro-v1:0', 'global.amazon.nova-2-lite-v1:0']) {
-      assert.deepEqual(U.priceModels(id), [id], id);
-    }
+  it('prices Bedrock ids from the source: regional and global profiles at their own prices, an ARN by its last segment', () => {
+    for (const id of ['anthropic.claude-3-5-sonnet-20240620-v1:0', 'us.anthropic.claude-3-5-haiku-20241022-v1:0', 'global.amazon.nova-2-lite-v1:0']) assert.deepEqual(U.priceModels(id), [id], id);
     const arn = 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-sonnet-4-5-20250929-v1:0';
-    assert.deepEqual(U.priceModels(arn), [arn, 'claude-sonnet-4-5-20250929']);
+    assert.deepEqual(U.priceModels(arn), [arn, 'global.anthropic.claude-sonnet-4-5-20250929-v1:0']);
     assert.deepEqual(U.priceModels(undefined), []);
+    const million = { inputTokens: 1_000_000, outputTokens: 0 };
+    // Claude Haiku 4.5: 1 USD per 1M input tokens globally, 10 % more in a Region (the source's figures).
+    assert.equal(costUsd(NO_OVERRIDES, 'global.anthropic.claude-haiku-4-5-20251001-v1:0', million, 'aws.bedrock'), 1);
+    assert.equal(costUsd(NO_OVERRIDES, 'eu.anthropic.claude-haiku-4-5-20251001-v1:0', million, 'aws.bedrock'), 1.1);
+    assert.equal(costUsd(NO_OVERRIDES, 'amazon.nova-lite-v1:0', million, 'aws.bedrock'), 0.06);
+    assert.equal(costUsd(NO_OVERRIDES, 'acme.unknown-model-v1:0', million, 'aws.bedrock'), undefined);
   });
 
   it('reads the ARN of a profile or model by its last segment', () => {
@@ -204,7 +206,9 @@ describe('bedrock mapping: InvokeModel bodies', () => {
     ]) {
       llama.add(chunk(e));
     }
-    assert.deepEqual(llama.outcome(), { finishReasons: ['stop'], usage: { inputTokens: 16, outputTokens: 7 }, completion: [{ role: 'assistant', content: 'AB' }] });
+    const { output, ...rest } = llama.outcome();
+    assert.deepEqual(rest, { finishReasons: ['stop'], usage: { inputTokens: 16, outputTokens: 7 }, completion: [{ role: 'assistant', content: 'AB' }] });
+    assert.deepEqual(output?.(), [{ role: 'assistant', parts: [{ type: 'text', content: 'AB' }], finish_reason: 'stop' }]);
 
     const other = new U.InvokeStreamAccumulator('other', true);
     other.add(chunk({ outputs: [{ text: 'x' }] }));
@@ -279,7 +283,7 @@ describe('genai: error attributes of AWS SDK errors', () => {
       $metadata = { httpStatusCode: 429, requestId: 'r' };
     }
     assert.deepEqual(errorAttributes(new ThrottlingException('slow down')), { 'error.type': 'ThrottlingException', 'http.response.status_code': 429 });
-    assert.deepEqual(errorAttributes(new Error('Truncated event message received.')), { 'error.type': '_OTHER' });
+    assert.deepEqual(errorAttributes(new Error('Truncated event message received.')), { 'error.type': 'Error' });
   });
 });
 

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as sinon from 'sinon';
+import { errorAttributes } from '../../instrumentations/genai/recorder';
 import { ActionEvent, Client, ErrorEvent, LLMEvent, ToolEvent } from '../../src/client';
+import { errorTypeName } from '../../src/client/error-type';
 import { logger } from '../../src/shared/logger';
 
 describe('client: sessions, agents and events without tracing', () => {
@@ -69,6 +71,39 @@ describe('client: sessions, agents and events without tracing', () => {
     assert.equal(err2.triggerEvent, act2);
     assert.equal(session.eventCounts.errors, 2);
     assert.equal(session.eventCounts.actions, 2);
+  });
+
+  it('names an error type as the LLM spans do: its own name, else its class (SDK errors leave name at "Error")', () => {
+    class APIError extends Error {}
+    class RateLimitError extends APIError {}
+    class Named extends Error {
+      override name = 'CustomName';
+    }
+    const hostile = new Error('x');
+    Object.defineProperty(hostile, 'name', {
+      get() {
+        throw new Error('no');
+      },
+    });
+    const cases: Array<[unknown, string | undefined]> = [
+      [new RateLimitError('429'), 'RateLimitError'],
+      [new Named('n'), 'CustomName'],
+      [new TypeError('t'), 'TypeError'],
+      [new Error('plain'), 'Error'],
+      [new DOMException('aborted', 'AbortError'), 'AbortError'],
+      [Object.assign(new Error('x'), { name: '' }), 'Error'],
+      [hostile, 'Error'],
+      [{ message: 'plain object' }, 'object'],
+      [Object.create(null), 'object'],
+      ['text', 'string'],
+      [null, 'object'],
+      [undefined, undefined],
+    ];
+    for (const [exception, type] of cases) {
+      assert.equal(errorTypeName(exception), type, String(type));
+      assert.equal(new ErrorEvent({ exception }).errorType, type, String(type));
+      if (exception !== undefined) assert.equal(errorAttributes(exception)['error.type'], type, String(type));
+    }
   });
 
   it('misuse logs a warning and never throws', async () => {

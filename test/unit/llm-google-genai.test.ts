@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { costUsd } from '../../instrumentations/genai/prices';
+import { costUsd, NO_OVERRIDES } from '../../instrumentations/genai/prices';
 import { observeAsyncIterator } from '../../instrumentations/genai/stream';
 import type { StreamEnd } from '../../instrumentations/genai/types';
 import { serverAttributes } from '../../instrumentations/genai/utils';
@@ -132,9 +132,13 @@ describe('google-genai mapping', () => {
     assert.equal(vertex.usage.inputTokens, 12);
   });
 
-  it('prices Gemini usage through the table like any model, when it is in the table', () => {
+  it('prices Gemini usage like any model: overrides first, then the source, cached input at its rate', () => {
     const o = GU.generateOutcome({ modelVersion: 'gemini-x', usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 6, thoughtsTokenCount: 5, cachedContentTokenCount: 4 } });
-    assert.equal(costUsd({ 'gemini-x': { input: 1, output: 2, cacheRead: 0.5 } }, o.responseModel, o.usage), 0.000031);
+    assert.equal(costUsd({ 'gemini-x': { input: 1, output: 2, cacheRead: 0.5 } }, o.responseModel, o.usage, 'gcp.gemini'), 0.000031);
+    assert.equal(costUsd(NO_OVERRIDES, o.responseModel, o.usage, 'gcp.gemini'), undefined, 'unknown to the source: no cost');
+    // gemini-2.5-flash: 0.30 in, 0.03 cached, 2.50 out per 1M (thinking tokens are output tokens).
+    const cost = costUsd(NO_OVERRIDES, 'gemini-2.5-flash', o.usage, 'gcp.vertex_ai');
+    assert.ok(cost !== undefined && Math.abs(cost - (7 * 0.3 + 4 * 0.03 + 11 * 2.5) / 1e6) < 1e-12, String(cost));
   });
 });
 

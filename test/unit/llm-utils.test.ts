@@ -1,38 +1,23 @@
 import * as assert from 'node:assert/strict';
 import * as AU from '../../instrumentations/anthropic/utils';
-import { costUsd, DEFAULT_PRICES, findPrice, mergePrices, parsePriceOverrides } from '../../instrumentations/genai/prices';
+import { costUsd, NO_OVERRIDES } from '../../instrumentations/genai/prices';
 import { serverAttributes } from '../../instrumentations/genai/utils';
 import * as OU from '../../instrumentations/openai/utils';
 
-describe('genai price table', () => {
-  it('prices exact names and dated snapshots only, never a guess', () => {
-    assert.equal(findPrice(DEFAULT_PRICES, 'gpt-4o-mini'), DEFAULT_PRICES['gpt-4o-mini']);
-    assert.equal(findPrice(DEFAULT_PRICES, 'gpt-4o-mini-2024-07-18'), DEFAULT_PRICES['gpt-4o-mini']);
-    assert.equal(findPrice(DEFAULT_PRICES, 'claude-3-5-haiku-20241022'), DEFAULT_PRICES['claude-3-5-haiku']);
-    assert.equal(findPrice(DEFAULT_PRICES, 'GPT-4O'), DEFAULT_PRICES['gpt-4o']);
-    for (const unknown of ['gpt-4o-mini-custom', 'my-model', '', undefined, 'gpt-4o-2024']) assert.equal(findPrice(DEFAULT_PRICES, unknown), undefined, String(unknown));
-  });
-
-  it('computes cost with cached input at the cache rate and cache writes at theirs', () => {
-    // gpt-4o-mini: 8 plain x 0.15 + 4 cached x 0.075 + 7 out x 0.6 per 1M
-    assert.equal(costUsd(DEFAULT_PRICES, 'gpt-4o-mini', { inputTokens: 12, outputTokens: 7, cacheReadTokens: 4 }), 0.0000057);
-    // claude-3-5-haiku: 10 x 0.8 + 6 read x 0.08 + 2 write x 1 + 8 out x 4
-    assert.equal(costUsd(DEFAULT_PRICES, 'claude-3-5-haiku-20241022', { inputTokens: 18, outputTokens: 8, cacheReadTokens: 6, cacheCreationTokens: 2 }), 0.00004248);
-    assert.equal(costUsd(DEFAULT_PRICES, 'unknown', { inputTokens: 1 }), undefined);
-    assert.equal(costUsd(DEFAULT_PRICES, 'gpt-4o', {}), undefined, 'no tokens, no cost');
-  });
-
-  it('merges overrides and rejects malformed ones', () => {
-    const t = mergePrices(DEFAULT_PRICES, parsePriceOverrides('{"My-Model": {"input": 1, "output": 2}, "gpt-4o": null}'));
-    assert.deepEqual(t['my-model'], { input: 1, output: 2 });
-    assert.equal(t['gpt-4o'], undefined);
-    assert.throws(() => parsePriceOverrides('{"x": {"input": "1"}}'), /numeric "input" and "output"/);
-    assert.throws(() => parsePriceOverrides('[1]'), /not a JSON object/);
-  });
-});
-
 describe('openai mapping', () => {
   const server = serverAttributes('https://api.openai.com/v1');
+  it('names Azure OpenAI clients by their own provider name', () => {
+    class OpenAI {}
+    class AzureOpenAI extends OpenAI {}
+    assert.equal(OU.providerOf(new AzureOpenAI(), AzureOpenAI), 'azure.ai.openai');
+    assert.equal(OU.providerOf(new OpenAI(), AzureOpenAI), 'openai');
+    assert.equal(OU.providerOf(new OpenAI(), undefined), 'openai', 'an SDK without AzureOpenAI');
+    assert.equal(OU.providerOf(undefined, AzureOpenAI), 'openai');
+    const req = OU.chatRequest({ model: 'my-deployment' }, server);
+    assert.equal(OU.withProvider(req, 'azure.ai.openai').provider, 'azure.ai.openai');
+    assert.equal(OU.withProvider(req, 'openai'), req);
+  });
+
   it('maps request parameters, server and content separately', () => {
     assert.deepEqual(server, { 'server.address': 'api.openai.com', 'server.port': 443 });
     const req = OU.chatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 9, temperature: 0, stop: 'END', n: 2, stream: true, response_format: { type: 'json_object' } }, server);
@@ -106,6 +91,6 @@ describe('anthropic mapping', () => {
     assert.deepEqual(o.finishReasons, ['tool_use']);
     assert.deepEqual(o.usage, { inputTokens: 7, outputTokens: 12, cacheReadTokens: undefined, cacheCreationTokens: undefined });
     assert.deepEqual(o.completion, [{ role: 'assistant', content: [{ type: 'text', text: 'Hi' }, { type: 'tool_use', id: 'tu1', name: 'add', input: { a: 2 } }] }]);
-    assert.ok((costUsd(DEFAULT_PRICES, o.responseModel, o.usage) ?? 0) > 0);
+    assert.ok((costUsd(NO_OVERRIDES, o.responseModel, o.usage, 'anthropic') ?? 0) > 0);
   });
 });

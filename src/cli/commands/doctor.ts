@@ -194,7 +194,30 @@ export async function runChecks(cfg: LoadedConfig, instrumentationErrors: Error[
   return checks;
 }
 
-function effective(cfg: LoadedConfig, instrumentations: string[]): Record<string, string> {
+const PRICE_DATA_MAX_AGE_DAYS = 180;
+
+/** The built-in LLM prices: where they come from and how old they are. */
+export function priceCheck(now: Date = new Date()): Check {
+  const { priceSourceInfo } = require('../../../instrumentations/genai/price-source') as typeof import('../../../instrumentations/genai/price-source');
+  const info = priceSourceInfo();
+  if (info.version === undefined) return { check: 'price data', verdict: 'warn', detail: `${info.source} is not installed: LLM calls get a cost only from AGENTOPS_PRICE_TABLE`, fix: 'reinstall agentops-otel (npm install)' };
+  if (info.date === undefined) return { check: 'price data', verdict: 'ok', detail: `${info.source} ${info.version} (publication date unknown to this release)` };
+  const days = Math.floor((now.getTime() - Date.parse(`${info.date}T00:00:00Z`)) / 86_400_000);
+  const detail = `${info.source} ${info.version}, data of ${info.date} (${days} days old)`;
+  return days > PRICE_DATA_MAX_AGE_DAYS
+    ? { check: 'price data', verdict: 'warn', detail, fix: 'upgrade agentops-otel (or @pydantic/genai-prices) for current prices; AGENTOPS_PRICE_TABLE overrides single models' }
+    : { check: 'price data', verdict: 'ok', detail };
+}
+
+function pricesLine(overrides: Readonly<Record<string, unknown>>): string {
+  const { priceSourceInfo } = require('../../../instrumentations/genai/price-source') as typeof import('../../../instrumentations/genai/price-source');
+  const info = priceSourceInfo();
+  const source = info.version === undefined ? `${info.source} (not installed)` : `${info.source} ${info.version}${info.date !== undefined ? `, data of ${info.date}` : ''}`;
+  const n = Object.keys(overrides).length;
+  return n > 0 ? `${source}; ${n} model(s) from AGENTOPS_PRICE_TABLE first` : source;
+}
+
+function effective(cfg: LoadedConfig, instrumentations: string[], prices: Readonly<Record<string, unknown>>): Record<string, string> {
   const t = cfg.telemetry.config;
   const out: Record<string, string> = {
     preload: t.disabled ? 'disabled' : 'enabled',
@@ -203,6 +226,7 @@ function effective(cfg: LoadedConfig, instrumentations: string[]): Record<string
     'log level': t.logLevel,
     'capture content': String(t.captureContent),
     instrumentations: instrumentations.join(', ') || 'none',
+    'LLM prices': pricesLine(prices),
   };
   if (t.otlp) out['OTLP traces'] = `${t.otlp.url} (${t.otlp.protocol}${t.otlp.compression === 'gzip' ? ', gzip' : ''}${Object.keys(t.otlp.headers).length > 0 ? `, headers ${Object.keys(t.otlp.headers).map((k) => `${k}=${MASK}`).join(',')}` : ''})`;
   if (cfg.pg) {
@@ -225,10 +249,11 @@ export const command: Command = {
     const { INSTRUMENTATIONS } = require('../../../instrumentations') as typeof import('../../../instrumentations');
     const inst = readInstrumentationConfig(cfg.source, INSTRUMENTATIONS.map((e) => e.name));
     const checks = await runChecks(cfg, inst.errors);
+    checks.push(priceCheck());
     const { lines, unknown } = variableLines(cfg, ctx.env);
     for (const u of unknown) checks.push({ check: 'unknown variable', verdict: 'warn', detail: `${u} is set but agentops-otel does not read it`, fix: 'a typo? see the variable list above' });
     const ok = !checks.some((c) => c.verdict === 'FAIL');
-    const eff = effective(cfg, inst.config.enabled);
+    const eff = effective(cfg, inst.config.enabled, inst.config.prices);
     if (flag(args.values.json)) {
       await ctx.io.out(JSON.stringify({ variables: lines, effective: eff, checks, ok }) + '\n');
       return ok ? EXIT_OK : EXIT_FAILURE;
