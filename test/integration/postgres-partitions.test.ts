@@ -4,11 +4,13 @@
  * summaries kept exact, maintenance idempotent and one-at-a-time, and keys ready for Citus.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { migrate, runMaintenance } from '../../src/exporters/postgres';
 import { logger } from '../../src/telemetry/logger';
+import { tableNames } from '../../src/exporters/postgres/identifier';
 import { partitionName, periodAt, periodsAround } from '../../src/exporters/postgres/maintenance/periods';
+import { legacySchemaSql } from '../helpers/legacy-schema';
 import { createTestDatabase, sql, tempDir } from '../helpers/postgres';
 import { pgConfig } from './postgres-support';
 import { DAY_MS, assertSummariesExact, count, exportAll, installReference, partitionNames, sessionSpans, withClient } from './storage-support';
@@ -82,6 +84,11 @@ describe('postgres storage: partitions, retention, maintenance', function () {
     assert.equal(await count(url, 'agentops_spans_dead_letter'), 0, 'none dead-lettered');
     assert.equal(await count(url, 'agentops_spans_default'), spans.length - 6, 'the old and the future ones wait in the default partition');
     await assertSummariesExact(url, 'before maintenance');
+    const listed = await cli(['sessions', '--json'], { AGENTOPS_PG_URL: url });
+    assert.equal(listed.code, 0, listed.stderr);
+    const starts = (JSON.parse(listed.stdout) as Array<{ start_time_unix_nano: string }>).map((x) => BigInt(x.start_time_unix_nano));
+    assert.deepEqual(starts, [...starts].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)), 'newest first, by time (not as text: 1999 has fewer digits)');
+    assert.equal(starts.length, 4);
 
     // Forty days later, the future session's period is within the window: it moves to its own partition.
     const later = await withClient(url, (c) => runMaintenance(c, 'agentops_spans', { interval: 'day', retentionDays: 0, nowMs: now + 40 * DAY_MS }));
@@ -178,6 +185,16 @@ describe('postgres storage: partitions, retention, maintenance', function () {
     assert.equal(lines.length, 2, res.stderr);
     assert.match(lines[0], /AGENTOPS_PG_PARTITION_INTERVAL: "fortnight" is not a known value; expected one of day, week, month; using the default day/);
     assert.match(lines[1], /AGENTOPS_PG_RETENTION_DAYS: "30d" is not a whole number; expected an integer from 0 to 36500; using the default 0/);
+  });
+
+  it('schema.sql refuses a version-2 table with one clear line and changes nothing (migrate upgrades it)', async () => {
+    const url = await createTestDatabase('agentops_part');
+    await sql(url, legacySchemaSql(tableNames('agentops_spans'), 2));
+    const r = spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', path.resolve(__dirname, '..', '..', '..', 'schema.sql')], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /table agentops_spans is of schema version 1 or 2: upgrade it with "agentops-otel migrate", which keeps its rows/);
+    assert.equal((await sql<{ k: string }>(url, "SELECT relkind::text AS k FROM pg_class WHERE relname = 'agentops_spans'"))[0].k, 'r');
+    assert.equal((await sql(url, "SELECT to_regclass('agentops_spans_summary') AS t"))[0].t, null);
   });
 
   it('every primary and unique key of the span table, its partitions and the summary holds trace_id (distributable by trace_id)', async () => {
