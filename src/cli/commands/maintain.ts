@@ -17,19 +17,20 @@ more than 5 minutes.`,
   examples: ['agentops-otel maintain', 'AGENTOPS_PG_RETENTION_DAYS=30 agentops-otel maintain --json'],
 };
 
-/** One pass on a connection of its own (the advisory lock belongs to the session). */
+/** One pass on a connection of its own (the advisory lock belongs to the session), without time limits: an upgrade of a large table takes a while. */
 export async function maintainOn(db: Db, opts: MaintenanceOptions): Promise<MaintenanceReport> {
   const mod = require('../../exporters/postgres') as typeof import('../../exporters/postgres');
-  const client = await db.pool.connect();
+  const { Client } = require('pg') as typeof import('pg');
+  const client = new Client(mod.poolConfig(db.config, { statement_timeout: 0, query_timeout: 0 }));
+  client.on('error', () => undefined);
   try {
-    // Moving a large upgraded table takes longer than a write's statement timeout.
-    await client.query('SET statement_timeout = 0');
+    await client.connect();
     return await mod.runMaintenance(client, db.config.table, opts);
   } catch (err) {
     const { describeDbError } = require('../errors') as typeof import('../errors');
     throw describeDbError(err, db.target, db.config.table);
   } finally {
-    client.release(true);
+    await client.end().catch(() => undefined);
   }
 }
 

@@ -13,6 +13,7 @@ import { migrate, needsMigration } from '../schema/migrate';
 import { runMaintenance, type MaintenanceReport } from './maintain';
 
 export const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
+const MAX_STATEMENT_MS = 10 * 60_000;
 
 export class MaintenanceScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -59,7 +60,9 @@ export class MaintenanceScheduler {
 
   private async pass(): Promise<MaintenanceReport | undefined> {
     const cfg = this.config;
-    const client = new Client(poolConfig(cfg, { statement_timeout: Math.max(cfg.statementTimeoutMs, 120_000) }));
+    // A pass may read a whole upgraded table once; a write's timeouts would cut it short.
+    const limit = Math.max(cfg.statementTimeoutMs, MAX_STATEMENT_MS);
+    const client = new Client(poolConfig(cfg, { statement_timeout: limit, query_timeout: limit + 5000 }));
     client.on('error', () => undefined);
     this.client = client;
     let connected = false;
