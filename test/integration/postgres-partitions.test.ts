@@ -6,12 +6,14 @@
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { migrate, runMaintenance } from '../../src/exporters/postgres';
+import * as sinon from 'sinon';
+import { migrate, PostgresSpanExporter, runMaintenance } from '../../src/exporters/postgres';
+import { MaintenanceScheduler } from '../../src/exporters/postgres/maintenance/scheduler';
 import { logger } from '../../src/telemetry/logger';
 import { tableNames } from '../../src/exporters/postgres/identifier';
 import { partitionName, periodAt, periodsAround } from '../../src/exporters/postgres/maintenance/periods';
 import { legacySchemaSql } from '../helpers/legacy-schema';
-import { createTestDatabase, sql, tempDir } from '../helpers/postgres';
+import { createTestDatabase, eventually, sql, tempDir } from '../helpers/postgres';
 import { pgConfig } from './postgres-support';
 import { DAY_MS, assertSummariesExact, count, exportAll, installReference, partitionNames, sessionSpans, withClient } from './storage-support';
 
@@ -185,6 +187,44 @@ describe('postgres storage: partitions, retention, maintenance', function () {
     assert.equal(lines.length, 2, res.stderr);
     assert.match(lines[0], /AGENTOPS_PG_PARTITION_INTERVAL: "fortnight" is not a known value; expected one of day, week, month; using the default day/);
     assert.match(lines[1], /AGENTOPS_PG_RETENTION_DAYS: "30d" is not a whole number; expected an integer from 0 to 36500; using the default 0/);
+  });
+
+  it('exporters maintain at start-up, one at a time: three starting at once create the missing partitions once, without a problem', async () => {
+    const url = await createTestDatabase('agentops_part');
+    const now = Date.now();
+    await withClient(url, (c) => migrate(c, 'agentops_spans', { nowMs: now - 30 * DAY_MS }));
+    const todays = partitionName('agentops_spans', periodAt('day', now));
+    assert.ok(!(await partitionNames(url)).includes(todays));
+    const warn = sinon.spy(logger, 'limited');
+    const exporters = [1, 2, 3].map(() => new PostgresSpanExporter(pgConfig(url)));
+    try {
+      assert.ok(await eventually(async () => (await partitionNames(url)).length === 9 + 9 + 1, 20_000), `partitions: ${(await partitionNames(url)).join(', ')}`);
+      assert.ok((await partitionNames(url)).includes(todays));
+      assert.deepEqual(warn.getCalls().filter((c) => String(c.args[1]).startsWith('pg.maintenance')).map((c) => c.args[2]), []);
+    } finally {
+      warn.restore();
+      await Promise.all(exporters.map((e) => e.shutdown()));
+    }
+  });
+
+  it('the exporter\'s periodic pass applies AGENTOPS_PG_RETENTION_DAYS and recreates what is missing', async () => {
+    const url = await createTestDatabase('agentops_part');
+    const now = Date.now();
+    await withClient(url, (c) => migrate(c, 'agentops_spans', { nowMs: now - 40 * DAY_MS }));
+    await withClient(url, (c) => migrate(c, 'agentops_spans'));
+    await withClient(url, (c) => runMaintenance(c, 'agentops_spans', { interval: 'day', retentionDays: 0 }));
+    const old = (await partitionNames(url)).filter((p) => p < partitionName('agentops_spans', periodAt('day', now - 30 * DAY_MS)) && p !== 'agentops_spans_default');
+    assert.equal(old.length, 9);
+    const scheduler = new MaintenanceScheduler(pgConfig(url, { AGENTOPS_PG_RETENTION_DAYS: '10' }), 300);
+    scheduler.start();
+    try {
+      assert.ok(await eventually(async () => (await partitionNames(url)).every((p) => !old.includes(p)), 20_000), 'the old partitions are dropped');
+      const todays = partitionName('agentops_spans', periodAt('day', now));
+      await sql(url, `DROP TABLE ${todays}`);
+      assert.ok(await eventually(async () => (await partitionNames(url)).includes(todays), 20_000), 'a later pass creates it again');
+    } finally {
+      await scheduler.stop();
+    }
   });
 
   it('schema.sql refuses a version-2 table with one clear line and changes nothing (migrate upgrades it)', async () => {
