@@ -74,7 +74,8 @@ export interface LoadedConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
   const source = new ConfigSource(env);
   const telemetry = readTelemetryConfig(source);
-  const pgMod = require('../exporters/postgres') as typeof import('../exporters/postgres');
+  // The configuration module only, not the exporter package: a command's start-up is felt.
+  const pgMod = require('../exporters/postgres/config') as typeof import('../exporters/postgres/config');
   let pg: PostgresExporterConfig | undefined;
   let pgError: ConfigError | undefined;
   try {
@@ -102,8 +103,10 @@ export interface Db {
 
 /** A small pool configured like the exporter's; the first query proves the connection. */
 export async function openDb(config: PostgresExporterConfig): Promise<Db> {
-  const pgMod = require('../exporters/postgres') as typeof import('../exporters/postgres');
-  const pool = pgMod.createPool(config, 2);
+  const { Pool: PgPool } = require('pg') as typeof import('pg');
+  const pgMod = require('../exporters/postgres/config') as typeof import('../exporters/postgres/config');
+  const pool = new PgPool(pgMod.poolConfig(config, { max: 2 }));
+  pool.on('error', () => undefined);
   const target = pgMod.describeTarget(config.connection);
   const db: Db = {
     pool,

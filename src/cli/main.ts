@@ -15,7 +15,8 @@ import { PACKAGE_VERSION } from '../shared/version';
 const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   demo: { summary: 'Run the example multi-agent app under the preload into an embedded PostgreSQL (and Jaeger if one answers); print its trace.', load: () => require('./commands/demo').command },
   doctor: { summary: 'Show the effective configuration (secrets masked) and check each exporter end to end.', load: () => require('./commands/doctor').command },
-  migrate: { summary: 'Create or upgrade the PostgreSQL schema (tables and views); safe to run twice.', load: () => require('./commands/migrate').command },
+  migrate: { summary: 'Create or upgrade the PostgreSQL schema (tables and views), moving the rows of an older table; safe to run twice.', load: () => require('./commands/migrate').command },
+  maintain: { summary: 'Create partitions ahead and apply retention (AGENTOPS_PG_RETENTION_DAYS); idempotent; --json.', load: () => require('./commands/maintain').command },
   sessions: { summary: 'List recent sessions: state, event counts, tokens, cost; filters; --json.', load: () => require('./commands/sessions').command },
   trace: { summary: 'Show one session as a tree with a timeline bar per span (a terminal waterfall); --json.', load: () => require('./commands/trace').command },
   export: { summary: 'Write spans as JSON Lines (hex ids, exact ns and ISO times, attributes as objects).', load: () => require('./commands/export').command },

@@ -67,10 +67,12 @@ export async function listSessions(db: Db, f: SessionFilters): Promise<SessionRo
   const sql = `SELECT session_id::text AS session_id, service_name, start_time::text AS start_time, end_time::text AS end_time,
        duration_ns::text AS duration_ns, is_open, end_state, end_state_reason, tags, llm_calls, tool_calls, actions, errors,
        error_spans, spans, input_tokens, output_tokens, total_tokens, cost_usd, models
-FROM "${n.sessionsView}"
+FROM "${n.sessionsView}" s
 ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-ORDER BY start_time DESC, session_id
+ORDER BY s.start_time DESC, s.session_id
 LIMIT $${values.length}`;
+  // ORDER BY names the view's columns (s.): bare, they would be the text output columns above,
+  // which sort as text and cannot use the start-time index.
   const rows = await db.query<Record<string, unknown>>(sql, values);
   return rows.map(toSessionRow);
 }

@@ -99,6 +99,29 @@ describe('postgres config', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('partition interval and retention: valid values; a malformed one is one warning naming the variable, and the default (nothing dropped)', () => {
+    const ok = readPostgresConfig(src({ AGENTOPS_PG_PARTITION_INTERVAL: 'Month', AGENTOPS_PG_RETENTION_DAYS: ' 30 ' }));
+    assert.deepEqual([ok.partitionInterval, ok.retentionDays, ok.warnings], ['month', 30, []]);
+    const def = readPostgresConfig(src({}));
+    assert.deepEqual([def.partitionInterval, def.retentionDays], ['day', 0]);
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [{ AGENTOPS_PG_PARTITION_INTERVAL: 'fortnight' }, 'AGENTOPS_PG_PARTITION_INTERVAL', /"fortnight" is not a known value; expected one of day, week, month; using the default day$/],
+      [{ AGENTOPS_PG_RETENTION_DAYS: '-1' }, 'AGENTOPS_PG_RETENTION_DAYS', /-1 is out of range; expected an integer from 0 to 36500; using the default 0$/],
+      [{ AGENTOPS_PG_RETENTION_DAYS: '7d' }, 'AGENTOPS_PG_RETENTION_DAYS', /"7d" is not a whole number; .*using the default 0$/],
+      [{ AGENTOPS_PG_RETENTION_DAYS: '1e3' }, 'AGENTOPS_PG_RETENTION_DAYS', /using the default 0$/],
+      [{ AGENTOPS_PG_RETENTION_DAYS: '99999999' }, 'AGENTOPS_PG_RETENTION_DAYS', /out of range/],
+    ];
+    for (const [env, variable, re] of cases) {
+      const c = readPostgresConfig(src(env));
+      assert.equal(c.warnings.length, 1, JSON.stringify(env));
+      assert.equal(c.warnings[0].variable, variable);
+      assert.ok(c.warnings[0].message.startsWith(`${variable}: `), c.warnings[0].message);
+      assert.match(c.warnings[0].message, re);
+      assert.ok(!c.warnings[0].message.includes('\n'));
+      assert.deepEqual([c.partitionInterval, c.retentionDays], ['day', 0], 'the default is used');
+    }
+  });
+
   it('describes every variable it reads', () => {
     const described = new Set(describePostgresConfig().map((v) => v.variable));
     const s = src({});

@@ -33,6 +33,18 @@ describe('postgres schema.sql', () => {
     assert.ok(!/^\s*CREATE INDEX[^\n]*gin/im.test(sql));
   });
 
+  it('version 3: a partitioned span table whose key holds start_time, a default partition, the summary and its trigger; an older table is refused, not changed', () => {
+    const sql = renderSchemaSql();
+    assert.match(sql, /PRIMARY KEY \(trace_id, span_id, start_time\)\n\) PARTITION BY RANGE \(start_time\);/);
+    assert.ok(sql.includes('CREATE TABLE IF NOT EXISTS "agentops_spans_default" PARTITION OF "agentops_spans" DEFAULT;'));
+    assert.ok(sql.includes('CREATE TABLE IF NOT EXISTS "agentops_spans_summary" ('));
+    assert.ok(sql.includes('REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "agentops_spans_summarize"()'));
+    assert.ok(sql.includes('CREATE OR REPLACE FUNCTION "agentops_spans_summarize_row"()'), 'the row-level twin is installed (for Citus)');
+    assert.match(sql, /RAISE EXCEPTION 'table agentops_spans is of schema version 1 or 2: upgrade it with "agentops-otel migrate"/);
+    assert.ok(sql.indexOf('RAISE EXCEPTION') < sql.indexOf('CREATE TABLE IF NOT EXISTS "agentops_spans" ('), 'the guard runs first');
+    assert.match(sql, /FROM "agentops_spans_summary" m;/, 'agentops_sessions reads the summary');
+  });
+
   it('derives the view names from the table name', () => {
     const custom = renderSchemaSql('acme_spans');
     assert.ok(custom.includes('CREATE OR REPLACE VIEW "acme_sessions" AS'));

@@ -127,6 +127,8 @@ async function postgresChecks(cfg: LoadedConfig, checks: Check[]): Promise<void>
       } else {
         checks.push({ check: 'schema', verdict: 'ok', detail: `${pg.table} at version ${version}; views ${n.sessionsView}, ${n.llmCallsView}, ${n.errorsView}` });
       }
+      const legacy = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`"${n.legacy}"`]);
+      if (legacy.rows[0].t !== null) checks.push({ check: 'schema', verdict: 'warn', detail: `${n.legacy} still holds rows of the upgraded table; they are moved into ${pg.table} by maintenance`, fix: 'run agentops-otel migrate (or maintain) to move them now' });
       if (version > 0) {
         const dl = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${n.deadLetter}"`).catch(() => undefined);
         const count = Number(dl?.rows[0]?.n ?? 0);
@@ -171,6 +173,7 @@ export async function runChecks(cfg: LoadedConfig, instrumentationErrors: Error[
   const t = cfg.telemetry.config;
   for (const e of [...cfg.telemetry.errors, ...instrumentationErrors]) checks.push({ check: 'configuration', verdict: 'FAIL', detail: e.message, fix: 'fix the value (the preload falls back to the default or turns that exporter off)' });
   if (cfg.pgError) checks.push({ check: 'configuration', verdict: 'FAIL', detail: cfg.pgError.message, fix: 'fix the value; until then the PostgreSQL exporter is off' });
+  for (const w of cfg.pg?.warnings ?? []) checks.push({ check: 'configuration', verdict: 'FAIL', detail: w.message, fix: 'fix the value (the default is used meanwhile)' });
   if (t.disabled) checks.push({ check: 'preload', verdict: 'warn', detail: 'disabled by OTEL_SDK_DISABLED or AGENTOPS_DISABLED: nothing is traced' });
   if (t.exporters.length === 0) checks.push({ check: 'exporters', verdict: 'warn', detail: 'AGENTOPS_EXPORTERS=none: spans are not exported anywhere' });
 
@@ -235,6 +238,7 @@ function effective(cfg: LoadedConfig, instrumentations: string[], prices: Readon
     out['PostgreSQL'] = mod.describeTarget(cfg.pg.connection);
     out['table'] = `${cfg.pg.table} (views ${n.sessionsView}, ${n.llmCallsView}, ${n.errorsView})`;
     out['spool'] = cfg.pg.spoolDir;
+    out['partitions'] = `one per ${cfg.pg.partitionInterval}; retention ${cfg.pg.retentionDays > 0 ? `${cfg.pg.retentionDays} days` : 'none (kept forever)'}`;
   }
   return out;
 }

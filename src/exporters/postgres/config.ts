@@ -17,6 +17,7 @@ import { readBool, readEnum, readInt, readString } from '../../config/parse';
 import type { ConfigSource } from '../../config/source';
 import { registerSecret, redactSecrets } from '../../shared/redact';
 import { TABLE_NAME_EXPECTED, isValidTableName } from './identifier';
+import { PARTITION_INTERVALS, type PartitionInterval } from './maintenance/periods';
 
 export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -53,6 +54,14 @@ export interface PostgresExporterConfig {
   maxStringLength: number;
   flushTimeoutMs: number;
   shutdownTimeoutMs: number;
+  partitionInterval: PartitionInterval;
+  /** Days of spans kept; 0 keeps them forever. */
+  retentionDays: number;
+  /**
+   * Invalid values that fell back to their default (the exporter logs them once): plain objects,
+   * as the configuration crosses to the export worker.
+   */
+  warnings: Array<{ variable: string; message: string }>;
 }
 
 export const DEFAULT_PG_URL = 'postgres://postgres:postgres@localhost:5432/agentops';
@@ -108,6 +117,8 @@ export function describePostgresConfig(): ConfigVariable[] {
     { variable: 'AGENTOPS_PG_MAX_STRING_LENGTH', default: String(256 * 1024), meaning: 'Cap on one string value, in characters; longer ones are truncated with a marker.' },
     { variable: 'AGENTOPS_PG_FLUSH_TIMEOUT_MS', default: '10000', meaning: 'How long forceFlush() waits for the buffer to drain.' },
     { variable: 'AGENTOPS_PG_SHUTDOWN_TIMEOUT_MS', default: '5000', meaning: 'How long shutdown() drains before spooling what is left.' },
+    { variable: 'AGENTOPS_PG_PARTITION_INTERVAL', default: 'day', meaning: 'Period of one partition of the span table: day, week or month (UTC). Applies to partitions created from then on. An invalid value is reported and the default used.' },
+    { variable: 'AGENTOPS_PG_RETENTION_DAYS', default: '0', meaning: 'Spans older than this many days are removed by dropping their whole partitions (agentops-otel maintain, and the exporter hourly); 0 keeps them forever. An invalid value is reported and 0 used: nothing is dropped.' },
   ];
 }
 
@@ -222,7 +233,13 @@ export function readPostgresConfig(src: ConfigSource): PostgresExporterConfig {
     maxStringLength: readInt(src, 'AGENTOPS_PG_MAX_STRING_LENGTH', 256 * 1024, 64, 200 * MiB),
     flushTimeoutMs: readInt(src, 'AGENTOPS_PG_FLUSH_TIMEOUT_MS', 10_000, 0, 3_600_000),
     shutdownTimeoutMs: readInt(src, 'AGENTOPS_PG_SHUTDOWN_TIMEOUT_MS', 5000, 0, 3_600_000),
+    partitionInterval: 'day',
+    retentionDays: 0,
+    warnings: [],
   };
+  // A bad value here must neither turn the exporter off nor drop anything: default, and say so.
+  cfg.partitionInterval = orDefault(cfg.warnings, () => readEnum(src, 'AGENTOPS_PG_PARTITION_INTERVAL', PARTITION_INTERVALS, 'day'), 'day');
+  cfg.retentionDays = orDefault(cfg.warnings, () => readInt(src, 'AGENTOPS_PG_RETENTION_DAYS', 0, 0, 36_500), 0);
   if (cfg.retryMaxDelayMs < cfg.retryBaseMs) {
     throw new ConfigError('AGENTOPS_PG_RETRY_MAX_DELAY_MS', `${cfg.retryMaxDelayMs} is below AGENTOPS_PG_RETRY_BASE_MS (${cfg.retryBaseMs})`, 'a value >= AGENTOPS_PG_RETRY_BASE_MS');
   }
@@ -230,6 +247,16 @@ export function readPostgresConfig(src: ConfigSource): PostgresExporterConfig {
     throw new ConfigError('AGENTOPS_PG_SSLROOTCERT', 'a CA file is set but AGENTOPS_PG_SSLMODE is disable', 'AGENTOPS_PG_SSLMODE=verify-ca or verify-full with a CA file');
   }
   return cfg;
+}
+
+function orDefault<T>(warnings: PostgresExporterConfig['warnings'], read: () => T, def: T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    warnings.push({ variable: err.variable, message: `${err.message}; using the default ${String(def)}` });
+    return def;
+  }
 }
 
 export function sslOptions(c: PostgresConnectionConfig): false | ConnectionOptions {

@@ -21,6 +21,7 @@ import { classifyError, describeError, errorCode, isTlsError } from './errors';
 import { TableNames, tableNames } from './identifier';
 import { HeldRows, type Batch } from './queue';
 import { IdleWaiters } from '../idle-waiters';
+import { MaintenanceScheduler } from './maintenance/scheduler';
 import { WakeTimer } from '../wake-timer';
 import { backoffDelay } from '../retry';
 import { Spool, SpoolStatus } from '../spool';
@@ -39,6 +40,8 @@ export interface PostgresSpanExporterOptions {
   pool?: Pool;
   /** Replay the spool in the background when the database is reachable (default true). */
   autoReplay?: boolean;
+  /** Maintain the table (partitions, retention) at start-up and hourly (default: as autoReplay). */
+  maintain?: boolean;
 }
 
 export type { ReplayResult } from './replayer';
@@ -58,6 +61,7 @@ export class PostgresSpanExporter implements SpanExporter {
   private readonly spooler: RowSpooler;
   private readonly replayer: SpoolReplayer;
   private readonly drained = new IdleWaiters(() => this.isDrained());
+  private readonly maintenance: MaintenanceScheduler | undefined;
 
   private consecutiveFailures = 0;
   private pausedUntil = 0;
@@ -102,6 +106,11 @@ export class PostgresSpanExporter implements SpanExporter {
     });
     logger.info('postgres exporter started', { target: describeTarget(config.connection), table: config.table, spoolDir: config.spoolDir, poolSize: config.poolSize, batchSize: config.batchSize, method: this.table.writer.method });
     if (this.autoReplay) void this.checkSpool();
+    if (options.maintain ?? this.autoReplay) {
+      for (const w of config.warnings ?? []) logger.error(`invalid configuration: ${w.message}`, { variable: w.variable });
+      this.maintenance = new MaintenanceScheduler(config);
+      this.maintenance.start();
+    }
   }
 
   // --- SpanExporter --------------------------------------------------------------------------
@@ -201,6 +210,7 @@ export class PostgresSpanExporter implements SpanExporter {
    */
   spoolSync(): number {
     if (this.closed) return 0;
+    void this.maintenance?.stop();
     this.stopping = true;
     this.closed = true;
     this.wakeTimer.cancel();
@@ -343,6 +353,7 @@ export class PostgresSpanExporter implements SpanExporter {
 
   private async doShutdown(): Promise<void> {
     try {
+      void this.maintenance?.stop();
       this.stopping = true;
       this.pump();
       const drained = await this.drained.wait(this.config.shutdownTimeoutMs);

@@ -38,6 +38,17 @@ export interface TableNames {
   deadLetterIndex: string;
   /** The reporting views (schema version 2): see viewPrefix(). */
   sessionsView: string;
+  /** Schema version 3: the per-session summary table, its indexes, and the trigger function that keeps it. */
+  summary: string;
+  summaryStartIndex: string;
+  summaryTsIndex: string;
+  summarize: string;
+  /** The default partition (spans whose period has no partition of its own). */
+  defaultPartition: string;
+  /** A version 1/2 table renamed by the upgrade until its rows are moved, and its renamed indexes. */
+  legacy: string;
+  legacyPkey: string;
+  legacyStartIndex: string;
   llmCallsView: string;
   errorsView: string;
 }
@@ -65,6 +76,14 @@ export function tableNames(table: string): TableNames {
     sessionsView: `${viewPrefix(table)}_sessions`,
     llmCallsView: `${viewPrefix(table)}_llm_calls`,
     errorsView: `${viewPrefix(table)}_errors`,
+    summary: `${table}_summary`,
+    summaryStartIndex: `${table}_sum_start_idx`,
+    summaryTsIndex: `${table}_sum_ts_idx`,
+    summarize: `${table}_summarize`,
+    defaultPartition: `${table}_default`,
+    legacy: `${table}_v2`,
+    legacyPkey: `${table}_v2_pkey`,
+    legacyStartIndex: `${table}_v2_start_idx`,
   };
 }
 

@@ -4,7 +4,7 @@
 import { Pool } from 'pg';
 import { PostgresExporterConfig, poolConfig } from './config';
 import { PostgresSpanExporter, ReplayResult } from './exporter';
-import { MigrationResult, migrate as migrateTable } from './schema/migrate';
+import { MigrateOptions, MigrationResult, migrate as migrateTable } from './schema/migrate';
 import { Spool, SpoolStatus } from '../spool';
 import { PG_SPOOL_HEADER } from './rows';
 import type { Client, PoolClient } from 'pg';
@@ -14,7 +14,11 @@ export type { PostgresSpanExporterOptions, ReplayResult } from './exporter';
 export { readPostgresConfig, describePostgresConfig, describeTarget, poolConfig, defaultSpoolDir, DEFAULT_PG_URL, SSL_MODES } from './config';
 export type { PostgresExporterConfig, PostgresConnectionConfig, ConfigVariable, SslMode } from './config';
 export { schemaVersion, needsMigration } from './schema/migrate';
-export type { MigrationResult } from './schema/migrate';
+export type { MigrationResult, MigrateOptions } from './schema/migrate';
+export { runMaintenance, MAX_CLOCK_SKEW_MS } from './maintenance/maintain';
+export type { MaintenanceReport, MaintenanceOptions } from './maintenance/maintain';
+export { PARTITION_INTERVALS } from './maintenance/periods';
+export type { PartitionInterval } from './maintenance/periods';
 export { renderSchemaSql, LATEST_VERSION, VIEWS_MARKER } from './schema/ddl';
 export { isValidTableName, TABLE_NAME_PATTERN } from './identifier';
 export { classifyError } from './errors';
@@ -23,8 +27,8 @@ export type { SpoolStatus } from '../spool';
 export type { WriteMethod } from './writer';
 
 /** Creates or upgrades the schema for `table` (idempotent, safe concurrently). */
-export function migrate(db: Pool | PoolClient | Client, table: string): Promise<MigrationResult> {
-  return migrateTable(db, table);
+export function migrate(db: Pool | PoolClient | Client, table: string, opts: MigrateOptions = {}): Promise<MigrationResult> {
+  return migrateTable(db, table, opts);
 }
 
 /** A pg Pool configured like the exporter's (for the CLI's migrate/doctor commands). */

@@ -78,7 +78,7 @@ export class TableClient {
     if (this.schemaPromise === undefined) {
       this.schemaPromise = (async () => {
         if (await needsMigration(client, this.names.table)) {
-          const r = await migrate(client, this.names.table);
+          const r = await migrate(client, this.names.table, { interval: this.config.partitionInterval });
           if (r.applied.length > 0) logger.info('postgres schema migrated', { table: r.table, from: r.from, to: r.to });
         }
         this.schemaReady = true;

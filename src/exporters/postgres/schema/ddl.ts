@@ -1,13 +1,17 @@
 /**
- * The schema, as versioned migrations. `schema.sql` at the repository top is this text rendered
- * for the default table name (a unit test keeps the two identical), so `psql -f schema.sql` and
- * the automatic migration create exactly the same objects.
+ * The schema, versioned. `schema.sql` at the repository top is latestSchemaSql() rendered for the
+ * default table name (a unit test keeps the two identical), so `psql -f schema.sql` and the
+ * automatic migration create exactly the same objects.
  *
- * Every statement is idempotent (IF NOT EXISTS / ON CONFLICT) and the whole script runs in one
- * transaction under an advisory lock, so it is safe twice and from two processes at once
- * (concurrent CREATE TABLE IF NOT EXISTS can otherwise fail on the catalog's unique index).
+ * Every statement is idempotent (IF NOT EXISTS / OR REPLACE / ON CONFLICT) and the whole script
+ * runs in one transaction under an advisory lock, so it is safe twice and from two processes at
+ * once (concurrent CREATE TABLE IF NOT EXISTS can otherwise fail on the catalog's unique index).
+ * Upgrading an older table (moving its rows) is migrate.ts's and backfill.ts's work.
  */
 import { q, tableNames, TableNames } from '../identifier';
+import { summaryTableSql, summaryTriggerSql } from './summary';
+import { deadLetterSql, spanTableSql } from './tables';
+import { viewsSql } from './views';
 
 /** Arbitrary but fixed: the ASCII bytes of "agentops" as a bigint. Shared by every table name. */
 export const MIGRATION_LOCK_KEY = '7018690069354475635';
@@ -17,204 +21,38 @@ export const VERSION_TABLE = 'agentops_schema_version';
 export interface Migration {
   version: number;
   description: string;
-  sql(n: TableNames): string;
 }
 
+/** What each version brought; a database records every version it has. */
 export const MIGRATIONS: Migration[] = [
-  {
-    version: 1,
-    description: 'span table, dead-letter table',
-    sql: (n) => `-- One row per span. Times are exact nanoseconds since the Unix epoch (bigint); the
--- timestamptz columns are derived, microsecond-precision conveniences for humans and BI tools.
-CREATE TABLE IF NOT EXISTS ${q(n.table)} (
-    trace_id                      uuid        NOT NULL, -- OTel 32-hex trace id = AgentOps session id
-    span_id                       text        NOT NULL, -- 16 hex
-    parent_span_id                text,                 -- NULL for a root span
-    operation_name                text        NOT NULL,
-    kind                          text        NOT NULL DEFAULT 'INTERNAL', -- INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER
-    service_name                  text,                 -- resource attribute service.name
-    start_time                    bigint      NOT NULL, -- ns since epoch
-    end_time                      bigint      NOT NULL, -- ns since epoch
-    duration_ns                   bigint      GENERATED ALWAYS AS (end_time - start_time) STORED,
-    start_ts                      timestamptz GENERATED ALWAYS AS (to_timestamp((start_time / 1000)::double precision / 1000000)) STORED,
-    end_ts                        timestamptz GENERATED ALWAYS AS (to_timestamp((end_time / 1000)::double precision / 1000000)) STORED,
-    status                        text        NOT NULL DEFAULT 'UNSET', -- UNSET, OK, ERROR
-    status_message                text,
-    attributes                    jsonb       NOT NULL DEFAULT '{}',
-    events                        jsonb       NOT NULL DEFAULT '[]', -- [{name, time (ns text), attributes}]
-    links                         jsonb       NOT NULL DEFAULT '[]', -- [{trace_id, span_id, attributes}]
-    resource                      jsonb       NOT NULL DEFAULT '{}', -- resource attributes
-    instrumentation_scope         text,
-    instrumentation_scope_version text,
-    inserted_at                   timestamptz NOT NULL DEFAULT now(),
-    -- A retried or replayed batch inserts with ON CONFLICT DO NOTHING against this key: harmless.
-    CONSTRAINT ${q(n.table + '_pkey')} PRIMARY KEY (trace_id, span_id)
-);
-
--- Lookups by trace (session) use the primary key; time-range scans use this one.
-CREATE INDEX IF NOT EXISTS ${q(n.startIndex)} ON ${q(n.table)} (start_ts);
-
--- Optional, not created by default: a GIN index makes attribute queries (attributes @> '{...}')
--- fast but cost about 25% of ingest throughput in our measurements.
---   CREATE INDEX ${n.table}_attributes_gin ON ${n.table} USING gin (attributes jsonb_path_ops);
-
--- Rows PostgreSQL refused for their data, with the reason, so nothing is lost silently.
--- raw_row is the row as a JSON object of column -> text, kept as text because it may be exactly
--- what JSONB refused.
-CREATE TABLE IF NOT EXISTS ${q(n.deadLetter)} (
-    id            bigint      GENERATED ALWAYS AS IDENTITY,
-    trace_id      text,
-    span_id       text,
-    raw_row       text        NOT NULL,
-    error_code    text,                 -- SQLSTATE
-    error_message text,
-    failed_at     timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT ${q(n.deadLetter + '_pkey')} PRIMARY KEY (id)
-);
-CREATE INDEX IF NOT EXISTS ${q(n.deadLetterIndex)} ON ${q(n.deadLetter)} (failed_at);
-`,
-  },
-  {
-    version: 2,
-    description: 'views: sessions, LLM calls, errors',
-    sql: (n) => viewsSql(n),
-  },
+  { version: 1, description: 'span table, dead-letter table' },
+  { version: 2, description: 'views: sessions, LLM calls, errors' },
+  { version: 3, description: 'span table partitioned by start time, session summaries' },
 ];
 
-/** The version whose statements are the reporting views; schema.sql puts VIEWS_MARKER before it. */
+/** The version whose statements are the reporting views; schema.sql puts VIEWS_MARKER before them. */
 export const VIEWS_VERSION = 2;
 
-/** A JSON number attribute as numeric; NULL when absent or not a number (never a cast error). */
-function num(expr: string, key: string): string {
-  return `CASE WHEN jsonb_typeof(${expr}->'${key}') = 'number' THEN (${expr}->>'${key}')::numeric END`;
-}
-
-function nsToTs(expr: string): string {
-  return `to_timestamp((${expr} / 1000)::double precision / 1000000)`;
+/** Tables, summary and its trigger, at the latest version (the views come apart: viewsSql). */
+export function latestTablesSql(n: TableNames): string {
+  return `${spanTableSql(n)}
+${deadLetterSql(n)}
+${summaryTableSql(n)}
+${summaryTriggerSql(n)}`;
 }
 
 /**
- * Reporting views over the span table. They read only columns and attributes the exporter
- * writes, compute every number from the spans themselves (so a session that is still open, whose
- * session span is not written yet, has numbers too) and never fail on odd attribute values.
- * CREATE OR REPLACE keeps them idempotent; a later version that changes their columns must DROP
- * them first.
+ * Stops psql on a table of version 1 or 2 (a plain table): its rows must be moved into the
+ * partitioned table, which is `agentops-otel migrate`'s work.
  */
-function viewsSql(n: TableNames): string {
-  const t = q(n.table);
-  return `-- One row per AgentOps session (trace). A session still open has no session span yet: it
--- shows with is_open = true, end_state NULL, and times/counts from the spans written so far.
--- Counts come from the event spans (agentops.event.type), tokens and cost from the LLM spans.
-CREATE OR REPLACE VIEW ${q(n.sessionsView)} AS
-SELECT
-    a.session_id,
-    a.service_name,
-    a.start_time,
-    a.end_time,
-    a.end_time - a.start_time                      AS duration_ns,
-    ${nsToTs('a.start_time')} AS start_ts,
-    ${nsToTs('a.end_time')} AS end_ts,
-    NOT a.has_session_span                         AS is_open,
-    a.end_state,                                   -- Success, Fail, Indeterminate; NULL while open
-    a.end_state_reason,
-    a.tags,                                        -- jsonb array; NULL while open
-    a.llm_calls,
-    a.tool_calls,
-    a.actions,
-    a.errors,                                      -- ErrorEvents
-    a.error_spans,                                 -- spans with status ERROR
-    a.spans,
-    a.input_tokens,
-    a.output_tokens,
-    COALESCE(a.input_tokens, 0) + COALESCE(a.output_tokens, 0) AS total_tokens,
-    a.cost_usd,
-    a.models
-FROM (
-    SELECT
-        s.trace_id                                                                       AS session_id,
-        bool_or(s.kind_session)                                                          AS has_session_span,
-        COALESCE((array_agg(s.service_name) FILTER (WHERE s.kind_session))[1], min(s.service_name)) AS service_name,
-        COALESCE(min(s.start_time) FILTER (WHERE s.kind_session), min(s.start_time))     AS start_time,
-        COALESCE(max(s.end_time) FILTER (WHERE s.kind_session), max(s.end_time))         AS end_time,
-        (array_agg(s.attributes->>'agentops.session.end_state') FILTER (WHERE s.kind_session))[1]        AS end_state,
-        (array_agg(s.attributes->>'agentops.session.end_state_reason') FILTER (WHERE s.kind_session))[1] AS end_state_reason,
-        (array_agg(s.attributes->'agentops.session.tags') FILTER (WHERE s.kind_session))[1]              AS tags,
-        count(*) FILTER (WHERE s.event_type = 'llms')                                    AS llm_calls,
-        count(*) FILTER (WHERE s.event_type = 'tools')                                   AS tool_calls,
-        count(*) FILTER (WHERE s.event_type = 'actions')                                 AS actions,
-        count(*) FILTER (WHERE s.event_type = 'errors')                                  AS errors,
-        count(*) FILTER (WHERE s.status = 'ERROR')                                       AS error_spans,
-        count(*)                                                                         AS spans,
-        sum(${num('s.attributes', 'gen_ai.usage.input_tokens')}) FILTER (WHERE s.event_type = 'llms')  AS input_tokens,
-        sum(${num('s.attributes', 'gen_ai.usage.output_tokens')}) FILTER (WHERE s.event_type = 'llms') AS output_tokens,
-        sum(${num('s.attributes', 'agentops.usage.cost_usd')}) FILTER (WHERE s.event_type = 'llms')   AS cost_usd,
-        array_agg(DISTINCT COALESCE(s.attributes->>'gen_ai.response.model', s.attributes->>'gen_ai.request.model'))
-            FILTER (WHERE s.event_type = 'llms' AND COALESCE(s.attributes->>'gen_ai.response.model', s.attributes->>'gen_ai.request.model') IS NOT NULL) AS models
-    FROM (
-        SELECT trace_id, service_name, start_time, end_time, status, attributes,
-               attributes->>'agentops.event.type' AS event_type,
-               COALESCE(attributes->>'agentops.span.kind' = 'session', false) AS kind_session
-        FROM ${t}
-        WHERE attributes ? 'agentops.session.id'
-    ) s
-    GROUP BY s.trace_id
-) a;
-
--- One row per LLM call (event spans of type llms, inside a session or not).
-CREATE OR REPLACE VIEW ${q(n.llmCallsView)} AS
-SELECT
-    s.trace_id,
-    CASE WHEN s.attributes ? 'agentops.session.id' THEN s.trace_id END AS session_id,
-    s.span_id,
-    s.parent_span_id,
-    s.service_name,
-    s.operation_name,
-    s.attributes->>'agentops.agent.id'           AS agent_id,
-    s.attributes->>'gen_ai.provider.name'        AS provider,
-    s.attributes->>'gen_ai.request.model'        AS request_model,
-    s.attributes->>'gen_ai.response.model'       AS response_model,
-    COALESCE(s.attributes->>'gen_ai.response.model', s.attributes->>'gen_ai.request.model') AS model,
-    ${num('s.attributes', 'gen_ai.usage.input_tokens')} AS input_tokens,
-    ${num('s.attributes', 'gen_ai.usage.output_tokens')} AS output_tokens,
-    ${num('s.attributes', 'agentops.usage.cost_usd')} AS cost_usd,
-    s.start_time,
-    s.end_time,
-    s.duration_ns,
-    round(s.duration_ns / 1000000.0, 3)          AS latency_ms,
-    s.start_ts,
-    s.end_ts,
-    s.status,
-    s.status_message,
-    s.attributes->>'error.type'                  AS error_type
-FROM ${t} s
-WHERE s.attributes->>'agentops.event.type' = 'llms';
-
--- One row per error: every ErrorEvent span and every span with status ERROR (a failed action or
--- tool, an LLM call that threw, a session that ended Fail).
-CREATE OR REPLACE VIEW ${q(n.errorsView)} AS
-SELECT
-    s.trace_id,
-    CASE WHEN s.attributes ? 'agentops.session.id' THEN s.trace_id END AS session_id,
-    s.span_id,
-    s.parent_span_id,
-    s.service_name,
-    s.operation_name,
-    CASE WHEN s.attributes->>'agentops.event.type' = 'errors' THEN 'error_event' ELSE 'failed_span' END AS source,
-    COALESCE(s.attributes->>'agentops.event.type', s.attributes->>'agentops.span.kind') AS span_kind,
-    s.status,
-    s.attributes->>'error.type'                  AS error_type,
-    COALESCE(s.status_message,
-             CASE WHEN jsonb_typeof(s.events) = 'array' THEN
-                 (SELECT e->'attributes'->>'exception.message' FROM jsonb_array_elements(s.events) e
-                  WHERE jsonb_typeof(e) = 'object' AND e->>'name' = 'exception' LIMIT 1)
-             END)                                AS message,
-    s.attributes->>'agentops.error.code'         AS error_code,
-    s.attributes->>'agentops.error.trigger_event.id' AS trigger_event_id,
-    s.attributes->>'agentops.agent.id'           AS agent_id,
-    s.start_time,
-    s.start_ts
-FROM ${t} s
-WHERE s.status = 'ERROR' OR s.attributes->>'agentops.event.type' = 'errors';
+function refuseOldTableSql(n: TableNames): string {
+  return `DO $guard$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass('${q(n.table)}') AND relkind = 'r') THEN
+        RAISE EXCEPTION 'table ${n.table} is of schema version 1 or 2: upgrade it with "agentops-otel migrate", which keeps its rows';
+    END IF;
+END
+$guard$;
 `;
 }
 
@@ -239,7 +77,7 @@ export function recordVersionSql(n: TableNames, m: Migration): string {
 /** Heads the views section of schema.sql (version VIEWS_VERSION); the text is kept for anyone who searched for it. */
 export const VIEWS_MARKER = '-- ==== VIEWS (agentops_sessions, agentops_llm_calls, agentops_errors) — added by a later release; keep this marker ====';
 
-/** The complete script for `psql -f`: every migration, in order, in one locked transaction. */
+/** The complete script for `psql -f`: the latest schema in one locked transaction. */
 export function renderSchemaSql(table = 'agentops_spans'): string {
   const n = tableNames(table);
   let out = `-- agentops-otel PostgreSQL schema (version ${LATEST_VERSION}).
@@ -247,6 +85,8 @@ export function renderSchemaSql(table = 'agentops_spans'): string {
 -- Apply with:   psql -v ON_ERROR_STOP=1 -f schema.sql "postgres://user@host:5432/agentops"
 -- The exporter applies the same statements itself at start-up when the table is missing
 -- (AGENTOPS_PG_AUTO_MIGRATE=true, the default). Safe to run more than once, and concurrently.
+-- It creates the default partition only: the exporter (or "agentops-otel maintain") creates the
+-- time partitions. A table of version 1 or 2 is upgraded by "agentops-otel migrate", not here.
 -- GENERATED FILE: edit src/exporters/postgres/schema/ddl.ts, then regenerate
 -- (node -e "process.stdout.write(require('./dist/src/exporters/postgres/schema/ddl').renderSchemaSql())" > schema.sql).
 
@@ -255,11 +95,14 @@ BEGIN;
 -- Serialises concurrent migrations (several processes starting at once).
 SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});
 
-${versionTableSql()}`;
-  for (const m of MIGRATIONS) {
-    if (m.version === VIEWS_VERSION) out += `\n${VIEWS_MARKER}\n`;
-    out += `\n-- ---- version ${m.version}: ${m.description} ----\n\n${m.sql(n)}\n${recordVersionSql(n, m)}`;
-  }
+${versionTableSql()}
+${refuseOldTableSql(n)}
+${latestTablesSql(n)}
+${VIEWS_MARKER}
+
+${viewsSql(n)}
+`;
+  for (const m of MIGRATIONS) out += recordVersionSql(n, m);
   out += `\nCOMMIT;\n`;
   return out;
 }
