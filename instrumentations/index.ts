@@ -5,6 +5,7 @@
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { AgentOpsInstrumentation } from './agentops/instrumentation';
+import { AiSdkInstrumentation } from './ai-sdk/instrumentation';
 import { AnthropicInstrumentation } from './anthropic/instrumentation';
 import { BedrockInstrumentation } from './bedrock/instrumentation';
 import type { PriceTable } from './genai/prices';
@@ -34,6 +35,7 @@ export const INSTRUMENTATIONS: InstrumentationEntry[] = [
   { name: 'openai-agents', create: (o) => new OpenAIAgentsInstrumentation(o), esmModules: ['@openai/agents-core'] },
   { name: 'google-genai', create: (o) => new GoogleGenAIInstrumentation(o), esmModules: ['@google/genai'] },
   { name: 'aws-bedrock', create: (o) => new BedrockInstrumentation(o), esmModules: ['@aws-sdk/client-bedrock-runtime'] },
+  { name: 'ai-sdk', create: (o) => new AiSdkInstrumentation(o), esmModules: ['ai'] },
 ];
 
-export { AgentOpsInstrumentation, AnthropicInstrumentation, BedrockInstrumentation, GoogleGenAIInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };
+export { AgentOpsInstrumentation, AiSdkInstrumentation, AnthropicInstrumentation, BedrockInstrumentation, GoogleGenAIInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };
