@@ -10,6 +10,8 @@ import { AnthropicInstrumentation } from './anthropic/instrumentation';
 import { BedrockInstrumentation } from './bedrock/instrumentation';
 import type { PriceTable } from './genai/prices';
 import { GoogleGenAIInstrumentation } from './google-genai/instrumentation';
+import { LangChainInstrumentation } from './langchain/instrumentation';
+import { MANAGER_ESM_URL } from './langchain/semconv';
 import { OpenAIInstrumentation } from './openai/instrumentation';
 import { OpenAIAgentsInstrumentation } from './openai-agents/instrumentation';
 
@@ -26,6 +28,8 @@ export interface InstrumentationEntry {
   create(options: InstrumentationOptions): Instrumentation;
   /** Packages whose ESM `import`s the import-in-the-middle hook must intercept for this one. */
   esmModules?: string[];
+  /** Files inside packages (URL patterns) it patches, which their package imports by relative path. */
+  esmFiles?: RegExp[];
 }
 
 export const INSTRUMENTATIONS: InstrumentationEntry[] = [
@@ -36,6 +40,7 @@ export const INSTRUMENTATIONS: InstrumentationEntry[] = [
   { name: 'google-genai', create: (o) => new GoogleGenAIInstrumentation(o), esmModules: ['@google/genai'] },
   { name: 'aws-bedrock', create: (o) => new BedrockInstrumentation(o), esmModules: ['@aws-sdk/client-bedrock-runtime'] },
   { name: 'ai-sdk', create: (o) => new AiSdkInstrumentation(o), esmModules: ['ai'] },
+  { name: 'langchain', create: (o) => new LangChainInstrumentation(o), esmModules: ['@langchain/core'], esmFiles: [MANAGER_ESM_URL] },
 ];
 
-export { AgentOpsInstrumentation, AiSdkInstrumentation, AnthropicInstrumentation, BedrockInstrumentation, GoogleGenAIInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };
+export { AgentOpsInstrumentation, AiSdkInstrumentation, AnthropicInstrumentation, BedrockInstrumentation, GoogleGenAIInstrumentation, LangChainInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };

@@ -5,7 +5,7 @@
  * in) and is lent to the session (`adoptSpan`), so the events started under it nest under it.
  * Outside a session it is a plain span under the active one, or a root.
  */
-import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { getClient, type Session } from '../../src/client';
 import { clientScope } from '../../src/client/context';
@@ -40,8 +40,8 @@ export function currentPlacement(): Placement {
   return { ctx: sessionParent(session, agentId)?.ctx ?? context.active(), session, agentId };
 }
 
-/** Starts a framework span under `parent` (default: where a call made now belongs). */
-export function startFrameworkSpan(tracer: Tracer, name: string, attributes: Attributes, parent: Placement = currentPlacement()): FrameworkSpan {
+/** Starts a framework span under `parent` (default: where a call made now belongs), now or at `startTime`. */
+export function startFrameworkSpan(tracer: Tracer, name: string, attributes: Attributes, parent: Placement = currentPlacement(), startTime?: TimeInput): FrameworkSpan {
   const { session, agentId } = parent;
   const attrs: Attributes = { ...attributes };
   if (session !== undefined) {
@@ -50,7 +50,7 @@ export function startFrameworkSpan(tracer: Tracer, name: string, attributes: Att
     if (agentId !== undefined) attrs[AS.ATTR_AGENT_ID] = agentId;
   }
   stats.spanCreated(String(attrs[AS.ATTR_SPAN_KIND] ?? 'framework'));
-  const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes: attrs }, parent.ctx);
+  const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes: attrs, startTime }, parent.ctx);
   const placement: Placement = { ctx: trace.setSpan(parent.ctx, span), session, agentId };
   placement.ctx = placement.ctx.setValue(FRAMEWORK_SPAN_KEY, placement);
   const release = session !== undefined ? adoptSpan(session, span, placement.ctx, agentId) : undefined;

@@ -12,7 +12,8 @@ import { logger } from './logger';
 
 const SLOT = Symbol.for('agentops-otel.esm-hook');
 
-export function registerEsmHook(modules: readonly string[]): boolean {
+/** `modules`: bare package names, or patterns of file URLs (files a package imports by relative path). */
+export function registerEsmHook(modules: readonly (string | RegExp)[]): boolean {
   const g = globalThis as Record<symbol, unknown>;
   if (modules.length === 0 || g[SLOT] === true) return false;
   const register = (nodeModule as { register?: (specifier: string, parentURL: URL, options?: unknown) => void }).register;

@@ -110,7 +110,7 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   );
   warnAboutEarlyModules(selected.flatMap((entry) => entry.esmModules ?? []));
   registerInstrumentations({ tracerProvider: provider, instrumentations });
-  registerEsmHook(selected.flatMap((entry) => entry.esmModules ?? []));
+  registerEsmHook(selected.flatMap((entry) => [...(entry.esmModules ?? []), ...(entry.esmFiles ?? [])]));
   startAutoSession(selection.config.autoSession);
   const agentops = instrumentations.find((i): i is AgentOpsInstrumentation => i instanceof AgentOpsInstrumentation);
 

@@ -47,3 +47,23 @@ export function makeAppDir(files: string[], packages: AliasedPackage[]): string 
   }
   return dir;
 }
+
+/**
+ * An app directory whose `node_modules/<name>` is the repository's copy of that package with its
+ * package.json saying `version`: its files are symlinks, so run the app with `--preserve-symlinks`
+ * (the preload then reads that version) and NODE_PATH set to `nodePath` (its dependencies).
+ */
+export function makeRelabelledPackageApp(files: string[], name: string, version: string): { dir: string; nodePath: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentops-otel-app-'));
+  for (const f of files) fs.copyFileSync(path.join(REPO_ROOT, 'test', 'fixtures', f), path.join(dir, path.basename(f)));
+  const real = path.join(REPO_ROOT, 'node_modules', ...name.split('/'));
+  const pkgDir = path.join(dir, 'node_modules', ...name.split('/'));
+  fs.mkdirSync(pkgDir, { recursive: true });
+  for (const entry of fs.readdirSync(real)) {
+    if (entry === 'package.json') continue;
+    fs.symlinkSync(path.join(real, entry), path.join(pkgDir, entry));
+  }
+  const manifest = JSON.parse(fs.readFileSync(path.join(real, 'package.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify({ ...manifest, version }));
+  return { dir, nodePath: path.join(REPO_ROOT, 'node_modules') };
+}
