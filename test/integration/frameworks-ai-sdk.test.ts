@@ -195,6 +195,15 @@ for (const v of VARIANTS) {
       else assert.equal(attr(llmSpan, 'agentops.llm.stream.abandoned'), true);
     });
 
+    it('with content capture off, no prompt, completion or tool data reaches a span', async () => {
+      for (const env of [{}, { NO_SESSION: '1' }] as Array<Record<string, string>>) {
+        const { spans } = await run('generate-tools', 'require', { AGENTOPS_CAPTURE_CONTENT: 'false', ...env });
+        assert.ok(byKind(spans, 'llms').length === 2);
+        const text = JSON.stringify(spans.map((s) => [s.attributes, s.events, s.status]), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+        for (const secret of ['SECRET_PROMPT_ai', 'loopback', '"a":2', 'tool.call.arguments', 'tool.call.result', 'event.params', 'event.returns']) assert.ok(!text.includes(secret), secret);
+      }
+    });
+
     it('outside a session: the call is its own trace, with the same spans under it', async () => {
       const traced = await run('generate-tools', 'require', { NO_SESSION: '1' });
       const { spans } = traced;

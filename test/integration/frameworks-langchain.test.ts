@@ -139,6 +139,17 @@ describe('LangChain.js', () => {
     assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
   });
 
+  it('with content capture off, no prompt, completion or tool data reaches a span (also from LangChain\'s own usage path)', async () => {
+    for (const env of [{}, { NO_SESSION: '1' }, { AGENTOPS_INSTRUMENTATIONS_DISABLED: 'openai' }] as Array<Record<string, string>>) {
+      for (const scenario of ['agent', 'chain']) {
+        const { spans } = await run(scenario, 'require', { AGENTOPS_CAPTURE_CONTENT: 'false', ...env });
+        assert.ok(byKind(spans, 'llms').length >= 1);
+        const text = JSON.stringify(spans.map((s) => [s.attributes, s.events, s.status]), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+        for (const secret of ['SECRET_PROMPT_lc', 'what is 2+3', 'loopback', '"a":2', 'tool.call.arguments', 'tool.call.result', 'event.params', 'event.returns', 'llm.prompt', 'llm.completion']) assert.ok(!text.includes(secret), `${scenario} ${JSON.stringify(env)}: ${secret}`);
+      }
+    }
+  });
+
   it('outside a session: the agent run is its own trace, with the same spans under it', async () => {
     const traced = await run('agent', 'require', { NO_SESSION: '1' });
     const { spans } = traced;
