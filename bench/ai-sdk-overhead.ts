@@ -7,10 +7,10 @@
  * cost per call, which the loopback rows bury in the noise of a busy machine.
  * Runnable alone: `node dist/bench/ai-sdk-overhead.js`.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeAppDir } from '../test/helpers/framework-apps';
+import { median, runJsonChild } from './measure';
 import type { BenchRow } from './table';
 import { toMarkdown } from './table';
 
@@ -27,25 +27,7 @@ interface Side {
 function runSide(preload: boolean, aiDir: string, major: string): Promise<Side> {
   const args = [...(preload ? ['--require', path.join(ROOT, 'dist', 'register.js')] : []), path.join(__dirname, 'ai-sdk-overhead-child.js')];
   const env: NodeJS.ProcessEnv = { ...process.env, AGENTOPS_EXPORTERS: 'none', AGENTOPS_LOG_LEVEL: 'warn', AI_DIR: aiDir, AI_MAJOR: major };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        if (code !== 0) throw new Error(`bench child exited ${code}`);
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Side);
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return runJsonChild<Side>(args, env, ROOT);
 }
 
 export async function run(): Promise<BenchRow[]> {

@@ -73,34 +73,40 @@ function stepsOf(value: unknown): Attributes | undefined {
   return Array.isArray(steps) ? { [A.ATTR_AI_SDK_STEPS]: steps.length } : undefined;
 }
 
-export function traceCall(deps: CallDeps, fn: string, original: AnyFn, thisArg: unknown, args: unknown[]): unknown {
-  const options = args[0] as CallOptions | undefined;
-  if (options === null || typeof options !== 'object') return original.apply(thisArg, args);
-  let fs: FrameworkSpan;
-  let callArgs: unknown[];
+/** The call's span and the arguments the SDK gets instead of the app's: copies with traced model and tools. */
+function prepare(deps: CallDeps, fn: string, options: CallOptions, args: unknown[]): { span: FrameworkSpan; callArgs: unknown[] } | undefined {
   const streaming = A.STREAMING_FUNCTIONS.has(fn);
+  let span: FrameworkSpan | undefined;
   try {
-    fs = startFrameworkSpan(deps.getTracer(), fn, callAttributes(fn, options.model, deps.options().serviceName));
-    const span = fs;
-    const copy: CallOptions = { ...options, model: wrapModel(options.model, fs, deps, { onFailure: streaming ? (err) => span.end(err) : undefined }) };
+    const fs = startFrameworkSpan(deps.getTracer(), fn, callAttributes(fn, options.model, deps.options().serviceName));
+    span = fs;
+    const copy: CallOptions = { ...options, model: wrapModel(options.model, fs, deps, { onFailure: streaming ? (err) => fs.end(err) : undefined }) };
     if (options.tools !== undefined) copy.tools = wrapTools(options.tools, fs, deps) as CallOptions['tools'];
     if (streaming) {
-      copy.onFinish = chain(() => span.end(), options.onFinish);
-      copy.onAbort = chain(() => span.end(undefined, { [S.ATTR_LLM_STREAM_ABANDONED]: true }), options.onAbort);
+      copy.onFinish = chain(() => fs.end(), options.onFinish);
+      copy.onAbort = chain(() => fs.end(undefined, { [S.ATTR_LLM_STREAM_ABANDONED]: true }), options.onAbort);
     }
-    callArgs = [copy, ...args.slice(1)];
+    return { span: fs, callArgs: [copy, ...args.slice(1)] };
   } catch (err) {
+    span?.end();
     logger.limited('warn', 'ai-sdk-start', 'tracing an AI SDK call failed; the call is unaffected', { error: err });
-    return original.apply(thisArg, args);
+    return undefined;
   }
+}
+
+export function traceCall(deps: CallDeps, fn: string, original: AnyFn, thisArg: unknown, args: unknown[]): unknown {
+  const options = args[0] as CallOptions | undefined;
+  const prepared = options !== null && typeof options === 'object' ? prepare(deps, fn, options, args) : undefined;
+  if (prepared === undefined) return original.apply(thisArg, args);
+  const { span, callArgs } = prepared;
   let result: unknown;
   try {
-    result = context.with(fs.ctx, () => original.apply(thisArg, callArgs));
+    result = context.with(span.ctx, () => original.apply(thisArg, callArgs));
   } catch (err) {
-    fs.end(err);
+    span.end(err);
     throw err;
   }
-  const span = fs;
+  const streaming = A.STREAMING_FUNCTIONS.has(fn);
   if (!streaming && result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
     (result as PromiseLike<unknown>).then(
       (value) => span.end(undefined, stepsOf(value)),

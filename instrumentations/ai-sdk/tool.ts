@@ -4,14 +4,14 @@
  * records an ErrorEvent and sets ERROR), outside one an `execute_tool {name}` span of its own.
  * The tool's result and error reach the SDK untouched.
  */
-import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { ToolEvent } from '../../src/client';
 import { stats } from '../../src/telemetry/stats';
 import { toAttributeText } from '../../src/telemetry/serialize';
 import * as AS from '../agentops/semconv';
 import type { Placement } from '../genai/framework-span';
-import { errorAttributes } from '../genai/recorder';
 import * as S from '../genai/semconv';
+import { markSpanError } from '../genai/span-error';
 import type { GenAiOptions } from '../genai/types';
 import * as A from './semconv';
 
@@ -53,9 +53,7 @@ export function runTool(deps: ToolDeps, place: Placement, name: string, execute:
     place.ctx,
   );
   const fail = (err: unknown): void => {
-    const type = errorAttributes(err)[S.ATTR_ERROR_TYPE];
-    span.setAttribute(S.ATTR_ERROR_TYPE, typeof type === 'string' ? type : '_OTHER');
-    span.setStatus({ code: SpanStatusCode.ERROR, message: o.captureContent && err instanceof Error ? err.message : undefined });
+    markSpanError(span, err, o.captureContent);
     span.end();
   };
   const ok = (value: unknown): void => {

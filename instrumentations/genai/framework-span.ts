@@ -5,7 +5,7 @@
  * in) and is lent to the session (`adoptSpan`), so the events started under it nest under it.
  * Outside a session it is a plain span under the active one, or a root.
  */
-import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
+import { context, createContextKey, SpanKind, trace, type Attributes, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { getClient, type Session } from '../../src/client';
 import { clientScope } from '../../src/client/context';
@@ -13,7 +13,8 @@ import { autoSession } from '../../src/telemetry/auto-session';
 import { stats } from '../../src/telemetry/stats';
 import * as AS from '../agentops/semconv';
 import { adoptSpan, sessionParent } from '../agentops/session-states';
-import { addParentResolver, errorAttributes } from './recorder';
+import { addParentResolver } from './recorder';
+import { markSpanError } from './span-error';
 
 /** Where a framework span or event belongs: the context of its parent, its session and agent. */
 export interface Placement {
@@ -63,11 +64,8 @@ export function startFrameworkSpan(tracer: Tracer, name: string, attributes: Att
       ended = true;
       release?.();
       if (more !== undefined) span.setAttributes(more);
-      if (err !== undefined) {
-        const type = errorAttributes(err)[AS.ATTR_ERROR_TYPE];
-        span.setAttribute(AS.ATTR_ERROR_TYPE, typeof type === 'string' ? type : '_OTHER');
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
+      // No message: the framework's error can quote content, and this span does not know the capture setting.
+      if (err !== undefined) markSpanError(span, err, false);
       span.end();
     },
   };

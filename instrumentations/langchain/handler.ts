@@ -15,7 +15,7 @@
  * handler in the caller's async context, so the run's start and its SDK request see the same
  * OpenTelemetry context object. Runs of that context are taken in the order they started.
  */
-import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Context, type Span } from '@opentelemetry/api';
 import { ToolEvent, type Agent } from '../../src/client';
 import { nowNs } from '../../src/client/timestamps';
 import { logger } from '../../src/telemetry/logger';
@@ -27,6 +27,7 @@ import { recordFinishedLlmCall } from '../genai/finished-call';
 import { currentPlacement, startFrameworkSpan, type FrameworkSpan, type Placement } from '../genai/framework-span';
 import { addParentResolver, type ParentInfo, type RecorderDeps } from '../genai/recorder';
 import * as S from '../genai/semconv';
+import { markSpanError } from '../genai/span-error';
 import type { LlmRequest } from '../genai/types';
 import * as L from './semconv';
 import * as U from './utils';
@@ -216,10 +217,7 @@ export class AgentOpsCallbackHandler {
     if (node.kind === 'chain') node.span?.end(err);
     if (node.kind !== 'agent') return;
     const span = node.own ?? trace.getSpan(node.place.ctx);
-    if (err !== undefined) {
-      span?.setAttribute(AS.ATTR_ERROR_TYPE, err instanceof Error && err.name !== 'Error' ? err.name : '_OTHER');
-      span?.setStatus({ code: SpanStatusCode.ERROR, message: this.deps.options().captureContent && err instanceof Error ? err.message : undefined });
-    }
+    if (err !== undefined) markSpanError(span, err, this.deps.options().captureContent);
     if (node.agent !== undefined) node.agent.end();
     else node.own?.end();
   }
@@ -280,8 +278,7 @@ export class AgentOpsCallbackHandler {
     if (span === undefined) return;
     const o = this.deps.options();
     if (failed) {
-      span.setAttribute(S.ATTR_ERROR_TYPE, value instanceof Error && value.name !== 'Error' ? value.name : '_OTHER');
-      span.setStatus({ code: SpanStatusCode.ERROR, message: o.captureContent && value instanceof Error ? value.message : undefined });
+      markSpanError(span, value, o.captureContent);
     } else if (o.captureContent && value !== undefined) {
       span.setAttribute(S.ATTR_GEN_AI_TOOL_CALL_RESULT, toAttributeText(value, o.maxAttributeLength));
     }
