@@ -5,7 +5,7 @@
  * in) and is lent to the session (`adoptSpan`), so the events started under it nest under it.
  * Outside a session it is a plain span under the active one, or a root.
  */
-import { context, createContextKey, SpanKind, trace, type Attributes, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Attributes, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { getClient, type Session } from '../../src/client';
 import { clientScope } from '../../src/client/context';
@@ -13,7 +13,6 @@ import { autoSession } from '../../src/telemetry/auto-session';
 import { stats } from '../../src/telemetry/stats';
 import * as AS from '../agentops/semconv';
 import { adoptSpan, sessionParent } from '../agentops/session-states';
-import { addParentResolver } from './recorder';
 import { markSpanError } from './span-error';
 
 /** Where a framework span or event belongs: the context of its parent, its session and agent. */
@@ -28,8 +27,6 @@ export interface FrameworkSpan extends Placement {
   /** Ends the span once (ERROR with `error.type` when `err` is given); later calls do nothing. */
   end(err?: unknown, attributes?: Attributes): void;
 }
-
-const FRAMEWORK_SPAN_KEY = createContextKey('agentops-otel.framework-span');
 
 /** The session a call made now belongs to, if it is traced, and the current agent in it. */
 export function currentPlacement(): Placement {
@@ -53,7 +50,6 @@ export function startFrameworkSpan(tracer: Tracer, name: string, attributes: Att
   stats.spanCreated(String(attrs[AS.ATTR_SPAN_KIND] ?? 'framework'));
   const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes: attrs, startTime }, parent.ctx);
   const placement: Placement = { ctx: trace.setSpan(parent.ctx, span), session, agentId };
-  placement.ctx = placement.ctx.setValue(FRAMEWORK_SPAN_KEY, placement);
   const release = session !== undefined ? adoptSpan(session, span, placement.ctx, agentId) : undefined;
   let ended = false;
   return {
@@ -70,15 +66,3 @@ export function startFrameworkSpan(tracer: Tracer, name: string, attributes: Att
     },
   };
 }
-
-/** The innermost framework span active in `ctx`. */
-export function activeFrameworkSpan(ctx: Context = context.active()): Placement | undefined {
-  return ctx.getValue(FRAMEWORK_SPAN_KEY) as Placement | undefined;
-}
-
-// An LLM call made under a framework span belongs to it, even when a span of the framework's own
-// telemetry (the AI SDK's `ai.generateText.doGenerate`) is the active one.
-addParentResolver(() => {
-  const p = activeFrameworkSpan();
-  return p === undefined ? undefined : { ctx: p.ctx, session: p.session, agentId: p.agentId };
-});

@@ -43,6 +43,7 @@ const VARIANTS: Variant[] = [
       const d = makeAppDir(FILES, [
         { name: 'ai', alias: 'ai-v6' },
         { name: '@ai-sdk/openai', alias: '@ai-sdk/openai-v3' },
+        { name: 'openai', alias: 'openai' },
       ]);
       dirs.push(d);
       return d;
@@ -182,6 +183,17 @@ for (const v of VARIANTS) {
       });
     }
 
+    it('an LLM call a tool makes with the openai SDK nests under the tool span, priced once like the rest', async () => {
+      const plain = await run('nested', 'none');
+      const traced = await run('nested', 'require');
+      assert.deepEqual(traced.result, plain.result);
+      const { spans } = traced;
+      assert.equal(treeOf(spans).render(), ['session', '  invoke_agent writer', '    generateText', '      chat gpt-4o-mini', '      execute_tool add', '        chat gpt-4o-mini', '      chat gpt-4o-mini'].join('\n'));
+      assert.equal(byKind(spans, 'llms').length, traced.requests.length);
+      assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
+      assert.equal(attr(one(spans, 'session'), 'agentops.session.event_counts.llms'), 3n);
+    });
+
     it('a stream the app leaves early: the call and LLM spans still end', async () => {
       const traced = await run('abandon', 'require', {}, ['--expose-gc']);
       assert.deepEqual(traced.result, { started: true });
@@ -220,6 +232,7 @@ describe('Vercel AI SDK of a major we do not support', () => {
     const dir = makeAppDir(FILES, [
       { name: 'ai', alias: 'ai-v6', version: '5.0.0' },
       { name: '@ai-sdk/openai', alias: '@ai-sdk/openai-v3' },
+      { name: 'openai', alias: 'openai' },
     ]);
     dirs.push(dir);
     const plain = await runApp(llm, receiver, path.join(dir, 'ai-sdk.cjs'), 'none', { SCENARIO: 'generate-tools' }, { cwd: dir });
