@@ -147,7 +147,7 @@ function startCall(deps: RecorderDeps, req: LlmRequest): Started {
   return canRecord(parent.session) ? startInSession(req, o, parent, parent.session, event) : startStandalone(deps, req, o, parent, event);
 }
 
-function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome: LlmOutcome, extra: AttributeMap | undefined): void {
+export function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome: LlmOutcome, extra: AttributeMap | undefined): void {
   const u = outcome.usage;
   event.promptTokens = u.inputTokens;
   event.completionTokens = u.outputTokens;
@@ -169,7 +169,7 @@ function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome
   event.endTimeNs = nowNs();
 }
 
-function applyError(event: LLMEvent, err: unknown, extra?: AttributeMap): void {
+export function applyError(event: LLMEvent, err: unknown, extra?: AttributeMap): void {
   event.attributes = { ...event.attributes, ...extra, ...errorAttributes(err) };
   event.endTimeNs = nowNs();
 }
