@@ -5,8 +5,8 @@
  * session so the full LLMEvent path is measured; exporters off, so export cost is not counted here).
  * Runnable alone: `node dist/bench/llm-overhead.js`.
  */
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { runJsonChild } from './measure';
 import type { BenchRow } from './table';
 import { toMarkdown } from './table';
 
@@ -22,20 +22,7 @@ interface Side {
 function runSide(preload: boolean): Promise<Side> {
   const args = [...(preload ? ['--require', path.join(ROOT, 'dist', 'register.js')] : []), path.join(__dirname, 'llm-overhead-child.js')];
   const env: NodeJS.ProcessEnv = { ...process.env, AGENTOPS_EXPORTERS: 'none', AGENTOPS_LOG_LEVEL: 'warn', SESSION: '1' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        if (code !== 0) throw new Error(`bench child exited ${code}`);
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Side);
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
+  return runJsonChild<Side>(args, env, ROOT);
 }
 
 function median(xs: number[]): number {

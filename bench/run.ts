@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { toMarkdown, type BenchRow } from './table';
 
-const MODULES = ['./record-overhead', './export-engine', './postgres-throughput', './postgres-storage', './llm-overhead', './mcp-overhead', './sustained-load', './startup'];
+const MODULES = ['./record-overhead', './export-engine', './postgres-throughput', './postgres-storage', './llm-overhead', './ai-sdk-overhead', './mcp-overhead', './sustained-load', './startup'];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

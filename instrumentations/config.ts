@@ -3,7 +3,7 @@
  *
  * - AGENTOPS_INSTRUMENTATIONS_ENABLED / AGENTOPS_INSTRUMENTATIONS_DISABLED (falling back to
  *   OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS): comma-separated
- *   names (agentops, openai, anthropic, openai-agents, google-genai, aws-bedrock, mcp). Enabled defaults to all; disabled wins.
+ *   names (agentops, openai, anthropic, openai-agents, google-genai, aws-bedrock, mcp, ai-sdk, langchain). Enabled defaults to all; disabled wins.
  *   An unknown name is reported and ignored.
  * - AGENTOPS_PRICE_TABLE: price overrides, a JSON file path or inline JSON, before the built-in
  *   source (@pydantic/genai-prices).

@@ -5,12 +5,15 @@
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { AgentOpsInstrumentation } from './agentops/instrumentation';
+import { AiSdkInstrumentation } from './ai-sdk/instrumentation';
 import { AnthropicInstrumentation } from './anthropic/instrumentation';
 import { BedrockInstrumentation } from './bedrock/instrumentation';
 import type { PriceTable } from './genai/prices';
 import { GoogleGenAIInstrumentation } from './google-genai/instrumentation';
 import { McpInstrumentation } from './mcp/instrumentation';
 import { ESM_FILES as MCP_ESM_FILES } from './mcp/semconv';
+import { LangChainInstrumentation } from './langchain/instrumentation';
+import { MANAGER_ESM_URL } from './langchain/semconv';
 import { OpenAIInstrumentation } from './openai/instrumentation';
 import { OpenAIAgentsInstrumentation } from './openai-agents/instrumentation';
 
@@ -37,6 +40,8 @@ export const INSTRUMENTATIONS: InstrumentationEntry[] = [
   { name: 'google-genai', create: (o) => new GoogleGenAIInstrumentation(o), esmModules: ['@google/genai'] },
   { name: 'aws-bedrock', create: (o) => new BedrockInstrumentation(o), esmModules: ['@aws-sdk/client-bedrock-runtime'] },
   { name: 'mcp', create: (o) => new McpInstrumentation(o), esmModules: ['@modelcontextprotocol/sdk', MCP_ESM_FILES] },
+  { name: 'ai-sdk', create: (o) => new AiSdkInstrumentation(o), esmModules: ['ai'] },
+  { name: 'langchain', create: (o) => new LangChainInstrumentation(o), esmModules: ['@langchain/core', MANAGER_ESM_URL] },
 ];
 
-export { AgentOpsInstrumentation, AnthropicInstrumentation, BedrockInstrumentation, GoogleGenAIInstrumentation, McpInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };
+export { AgentOpsInstrumentation, AiSdkInstrumentation, AnthropicInstrumentation, BedrockInstrumentation, GoogleGenAIInstrumentation, LangChainInstrumentation, McpInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };

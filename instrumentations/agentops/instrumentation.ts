@@ -14,6 +14,7 @@ import { logger } from '../../src/shared/logger';
 import { stats } from '../../src/shared/stats';
 import { bindEmitterListeners, unbindEmitterListeners } from './emitter-context';
 import { eventSpanShape } from './event-span-shape';
+import { parentFor, states, type SessionState, type SpanRef } from './session-states';
 import type { AgentOpsInstrumentationConfig } from './types';
 import * as U from './utils';
 import { PACKAGE_VERSION } from '../../src/shared/version';
@@ -22,23 +23,6 @@ import { contentOptions } from '../../src/config/defaults';
 const PACKAGE_NAME = 'agentops-otel';
 const VERSION: string = PACKAGE_VERSION;
 
-interface SpanRef {
-  span: Span;
-  ctx: Context;
-  /** The agent this span belongs to: the agent itself, or an event's agent. */
-  agentId: string | undefined;
-}
-
-interface SessionState {
-  session: Session;
-  root: SpanRef;
-  agents: Map<string, SpanRef>;
-  /** Event spans started by `runEvent` and not yet recorded, keyed by event. */
-  openEvents: Map<Event, SpanRef>;
-  /** Open spans of this session, to tell whether the active span is ours. */
-  openSpans: Map<Span, SpanRef>;
-}
-
 interface ClientModule {
   Client: { prototype: Client };
   Session: { prototype: Session };
@@ -46,12 +30,6 @@ interface ClientModule {
 }
 
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/**
- * Session states live in a module-level map, not in instance fields: InstrumentationBase calls
- * init() and enable() from its constructor, before subclass fields are initialised.
- */
-const states = new Map<Session, SessionState>();
 
 export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrumentationConfig> {
   constructor(config: AgentOpsInstrumentationConfig = {}) {
@@ -144,8 +122,13 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
     );
     this.wrapMethod(mod.Session.prototype, 'runEvent', (original: AnyFn) =>
       function runEvent(this: Session, event: Event, fn: () => unknown) {
-        const ctx = self.guard('runEvent', () => self.onEventStart(this, event));
-        return ctx === undefined ? original.call(this, event, fn) : context.with(ctx, original, this, event, fn);
+        const session = this;
+        // The span starts when the original calls `fn`: by then it has filled in the event's agent
+        // from the agent scope, which the choice of parent depends on.
+        return original.call(this, event, function runEventBody(this: unknown) {
+          const ctx = self.guard('runEvent', () => self.onEventStart(session, event));
+          return ctx === undefined ? fn.call(this) : context.with(ctx, fn, this);
+        });
       },
     );
     this.wrapMethod(mod.Session.prototype, 'run', (original: AnyFn) =>
@@ -240,29 +223,11 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
     ref.span.end(agent.endTimeNs !== undefined ? U.hrTimeFromNanos(agent.endTimeNs) : undefined);
   }
 
-  /**
-   * The parent of an event span: the active span when it is an open span of this session
-   * belonging to the same agent (an action running the event), else the event's agent, else
-   * the session.
-   */
-  private parentFor(state: SessionState, agentId: string | undefined): SpanRef {
-    const active = trace.getSpan(context.active());
-    if (active !== undefined) {
-      const ref = state.openSpans.get(active);
-      if (ref !== undefined && (agentId === undefined || ref.agentId === agentId)) return ref;
-    }
-    if (agentId !== undefined) {
-      const agentRef = state.agents.get(agentId);
-      if (agentRef !== undefined) return agentRef;
-    }
-    return state.root;
-  }
-
   /** An event run by `runEvent` (recordAction, recordTool) gets its span now, so work inside it nests under it. */
   private onEventStart(session: Session, event: Event): Context | undefined {
     const state = states.get(session);
     if (state === undefined || session.ended) return undefined;
-    const parent = this.parentFor(state, event.agentId);
+    const parent = parentFor(state, event.agentId);
     const agentId = event.agentId ?? parent.agentId;
     if (event.agentId === undefined && agentId !== undefined) event.agentId = agentId;
     const span = this.startEventSpan(event, parent, this.startAttributes(state, event));
@@ -308,7 +273,7 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
       span = open.span;
       span.setAttributes(attrs);
     } else {
-      const parent = this.isErrorWithOpenTrigger(state, event) ?? this.parentFor(state, event.agentId);
+      const parent = this.isErrorWithOpenTrigger(state, event) ?? parentFor(state, event.agentId);
       span = this.startEventSpan(event, parent, attrs);
     }
     try {

@@ -177,7 +177,7 @@ function measured(meter: Meter | undefined, req: LlmRequest, call: LlmCall): Llm
   };
 }
 
-function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome: LlmOutcome, extra: AttributeMap | undefined): void {
+export function applyOutcome(event: LLMEvent, req: LlmRequest, o: GenAiOptions, outcome: LlmOutcome, extra: AttributeMap | undefined): void {
   const u = outcome.usage;
   event.promptTokens = u.inputTokens;
   event.completionTokens = u.outputTokens;
@@ -225,7 +225,7 @@ function outputAttributes(outcome: LlmOutcome, max: number): AttributeMap {
   }
 }
 
-function applyError(event: LLMEvent, err: unknown, extra?: AttributeMap): void {
+export function applyError(event: LLMEvent, err: unknown, extra?: AttributeMap): void {
   event.attributes = { ...event.attributes, ...extra, ...errorAttributes(err) };
   event.endTimeNs = nowNs();
 }

@@ -21,7 +21,7 @@ export const CORE_VARIABLES: VariableDoc[] = [
   { variable: 'AGENTOPS_CAPTURE_CONTENT', default: String(DEFAULT_CAPTURE_CONTENT), meaning: 'Record prompts, completions, params and returns; false keeps all content out of every exporter.' },
   { variable: 'AGENTOPS_MAX_ATTRIBUTE_LENGTH', default: String(DEFAULT_MAX_ATTRIBUTE_LENGTH), meaning: 'Longest text attribute (characters) before truncation; also OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.' },
   { variable: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', default: String(DEFAULT_CAPTURE_CONTENT), meaning: 'Same as AGENTOPS_CAPTURE_CONTENT, when that is unset.' },
-  { variable: 'AGENTOPS_INSTRUMENTATIONS_ENABLED', default: 'all', meaning: 'Instrumentations to load: a list of agentops, openai, anthropic, openai-agents, google-genai, aws-bedrock, mcp (or all, none). Falls back to OTEL_NODE_ENABLED_INSTRUMENTATIONS.' },
+  { variable: 'AGENTOPS_INSTRUMENTATIONS_ENABLED', default: 'all', meaning: 'Instrumentations to load: a list of agentops, openai, anthropic, openai-agents, google-genai, aws-bedrock, mcp, ai-sdk, langchain (or all, none). Falls back to OTEL_NODE_ENABLED_INSTRUMENTATIONS.' },
   { variable: 'AGENTOPS_INSTRUMENTATIONS_DISABLED', default: '(none)', meaning: 'Instrumentations not to load; wins over the enabled list. Falls back to OTEL_NODE_DISABLED_INSTRUMENTATIONS.' },
   { variable: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', default: '(unset)', meaning: 'As AGENTOPS_INSTRUMENTATIONS_ENABLED, when that is unset.' },
   { variable: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', default: '(unset)', meaning: 'As AGENTOPS_INSTRUMENTATIONS_DISABLED, when that is unset.' },

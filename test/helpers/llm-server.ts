@@ -8,6 +8,9 @@
  * - a model name containing `error-429` answers 429 (with `retry-after` and rate-limit headers),
  *   `error-500` answers 500, in each provider's error body;
  * - the `x-test-chunks` request header sets how many text deltas a stream has (default 4);
+ * - the `x-test-text` request header sets the text answered (split into those deltas), e.g. JSON;
+ * - Chat Completions requests with `tools`: the model calls each function tool it has not yet
+ *   called (arguments `{"a":2,"b":3}`, one call per answer), then answers text;
  * - Responses requests from @openai/agents: the model calls a `transfer_to_*` tool it has not yet
  *   called, then any other tool it has not yet called (arguments `{"a":2,"b":3}`), then answers text.
  */
@@ -50,7 +53,13 @@ export function responseModelFor(model: string): string {
   return model;
 }
 
-function textOf(chunks: number): string[] {
+function textOf(chunks: number, fixed?: string): string[] {
+  if (fixed !== undefined) {
+    const size = Math.max(1, Math.ceil(fixed.length / chunks));
+    const parts: string[] = [];
+    for (let i = 0; i < fixed.length; i += size) parts.push(fixed.slice(i, i + size));
+    return parts.length > 0 ? parts : [''];
+  }
   const out: string[] = [];
   for (let i = 0; i < chunks; i++) out.push(TEXT_PIECES[i % TEXT_PIECES.length]);
   return out;
@@ -82,11 +91,46 @@ function scriptedError(res: http.ServerResponse, model: string, anthropic: boole
   return true;
 }
 
-function chat(res: http.ServerResponse, body: Obj, chunks: number): void {
+let callCounter = 0;
+
+/** For Chat Completions with tools: the function the model calls next, if any. */
+function nextChatToolCall(body: Obj): { id: string; name: string; args: string } | undefined {
+  const tools: Obj[] = Array.isArray(body.tools) ? body.tools : [];
+  const messages: Obj[] = Array.isArray(body.messages) ? body.messages : [];
+  const called = new Set<string>();
+  for (const m of messages) if (m?.role === 'assistant' && Array.isArray(m.tool_calls)) for (const tc of m.tool_calls as Obj[]) called.add(String(tc?.function?.name));
+  const name = tools.map((t) => t?.function?.name).find((n): n is string => typeof n === 'string' && !called.has(n));
+  return name === undefined ? undefined : { id: `call_${++callCounter}`, name, args: '{"a":2,"b":3}' };
+}
+
+function chatToolCall(res: http.ServerResponse, body: Obj, base: Obj, call: { id: string; name: string; args: string }): void {
+  const toolCall = { id: call.id, type: 'function', function: { name: call.name, arguments: call.args } };
+  if (body.stream !== true) {
+    json(res, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [toolCall], refusal: null, annotations: [] }, logprobs: null, finish_reason: 'tool_calls' }], usage: CHAT_USAGE });
+    return;
+  }
+  const chunk = (choices: unknown[], extra: Obj = {}): Obj => ({ ...base, object: 'chat.completion.chunk', choices, ...extra });
+  const withUsage = body.stream_options?.include_usage === true;
+  const nullUsage = withUsage ? { usage: null } : {};
+  const events: Array<{ data: unknown }> = [
+    { data: chunk([{ index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, ...toolCall, function: { name: call.name, arguments: '' } }] }, logprobs: null, finish_reason: null }], nullUsage) },
+    { data: chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: call.args } }] }, logprobs: null, finish_reason: null }], nullUsage) },
+    { data: chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'tool_calls' }], nullUsage) },
+  ];
+  if (withUsage) events.push({ data: chunk([], { usage: CHAT_USAGE }) });
+  sse(res, events, true);
+}
+
+function chat(res: http.ServerResponse, body: Obj, chunks: number, text?: string): void {
   const model = String(body.model ?? 'gpt-4o-mini');
   const rmodel = responseModelFor(model);
-  const pieces = textOf(chunks);
+  const pieces = textOf(chunks, text);
   const base = { id: 'chatcmpl-test1', created: 1700000000, model: rmodel, system_fingerprint: 'fp_test', service_tier: 'default' };
+  const toolCall = nextChatToolCall(body);
+  if (toolCall !== undefined) {
+    chatToolCall(res, body, base, toolCall);
+    return;
+  }
   if (body.stream !== true) {
     json(res, 200, {
       ...base,
@@ -155,12 +199,10 @@ function nextToolCall(body: Obj): { name: string; args: string } | undefined {
   return undefined;
 }
 
-let callCounter = 0;
-
-function responses(res: http.ServerResponse, body: Obj, chunks: number): void {
+function responses(res: http.ServerResponse, body: Obj, chunks: number, text?: string): void {
   const model = String(body.model ?? 'gpt-4.1');
   const toolCall = nextToolCall(body);
-  const pieces = textOf(chunks);
+  const pieces = textOf(chunks, text);
   const msg = { type: 'message', id: 'msg_test1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: pieces.join(''), annotations: [], logprobs: [] }] };
   const callId = `call_${++callCounter}`;
   const fc = toolCall && { type: 'function_call', id: `fc_${callCounter}`, call_id: callId, name: toolCall.name, arguments: toolCall.args, status: 'completed' };
@@ -251,8 +293,9 @@ export async function startLlmServer(): Promise<LlmServer> {
       const anthropic = path === '/v1/messages';
       if (geminiRoute(path, body, req.headers, res)) return;
       if (scriptedError(res, model, anthropic)) return;
-      if (path === '/v1/chat/completions') chat(res, body, chunks);
-      else if (path === '/v1/responses') responses(res, body, chunks);
+      const text = typeof req.headers['x-test-text'] === 'string' ? req.headers['x-test-text'] : undefined;
+      if (path === '/v1/chat/completions') chat(res, body, chunks, text);
+      else if (path === '/v1/responses') responses(res, body, chunks, text);
       else if (path === '/v1/embeddings') embeddings(res, body);
       else if (anthropic) messages(res, body, chunks);
       else json(res, 404, { error: { message: `no route ${path}` } });

@@ -100,6 +100,33 @@ describe('AgentOps instrumentation (in-process)', () => {
     assert.equal(session?.parentSpanContext, undefined);
   });
 
+  it('puts recordTool / recordAction spans under the agent while a span it did not create is active', async () => {
+    const s = new Client().startSession();
+    const agent = s.createAgent({ name: 'worker' });
+    const lookup = s.recordTool('lookup', async (q: string) => `found ${q}`);
+    const fetchPage = s.recordAction('fetch_page', () => 'page');
+    const got = await agent.run(() =>
+      provider.getTracer('other-library').startActiveSpan('ai.toolCall', async (foreign) => {
+        try {
+          return [await lookup('x'), fetchPage()];
+        } finally {
+          foreign.end();
+        }
+      }),
+    );
+    await s.end('Success');
+    assert.deepEqual(got, ['found x', 'page']);
+    const spans = exporter.getFinishedSpans();
+    const agentSpan = spans.find((x) => x.name === 'invoke_agent worker');
+    const foreign = spans.find((x) => x.name === 'ai.toolCall');
+    assert.equal(foreign?.parentSpanContext?.spanId, agentSpan?.spanContext().spanId);
+    for (const name of ['execute_tool lookup', 'action fetch_page']) {
+      const span = spans.find((x) => x.name === name);
+      assert.equal(span?.parentSpanContext?.spanId, agentSpan?.spanContext().spanId, name);
+      assert.equal(span?.attributes['agentops.agent.id'], agent.id, name);
+    }
+  });
+
   it('never lets a tracing failure reach the app, and still ends the span', () => {
     const warn = sinon.stub(logger, 'limited');
     const s = new Client().startSession();

@@ -1,0 +1,117 @@
+/**
+ * What the framework tests (AI SDK, LangChain) share: running a fixture app with and without the
+ * preload against the loopback LLM server, and reading a run's spans back: the LLM and tool spans,
+ * their token and cost sums over the trace, and what the provider reported for the same requests.
+ */
+import * as assert from 'node:assert/strict';
+import { costUsd, NO_OVERRIDES } from '../../instrumentations/genai/prices';
+import { runNode, type ChildResult, type RunOptions } from '../helpers/child';
+import { ANTHROPIC_USAGE, CHAT_USAGE, RESPONSES_USAGE, type LlmRequestRecord, type LlmServer } from '../helpers/llm-server';
+import { attr, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
+
+export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+export interface AppRun {
+  res: ChildResult;
+  spans: ReceivedSpan[];
+  /** What the app printed as `RESULT <json>`. */
+  result: unknown;
+  /** The requests the loopback LLM server answered during the run. */
+  requests: LlmRequestRecord[];
+}
+
+export async function runApp(
+  llm: LlmServer,
+  receiver: OtlpReceiver,
+  script: string,
+  preload: 'require' | 'import' | 'none',
+  env: Record<string, string>,
+  options: Pick<RunOptions, 'cwd' | 'execArgv'> = {},
+): Promise<AppRun> {
+  receiver.reset();
+  const before = llm.requests.length;
+  const res = await runNode(script, {
+    preload,
+    cwd: options.cwd,
+    execArgv: options.execArgv,
+    timeoutMs: 60000,
+    env: { LLM_BASE: llm.url, AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', ...env },
+  });
+  assert.equal(res.code, 0, `app failed: ${res.stderr}`);
+  const line = res.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  assert.ok(line !== undefined, `the app printed no RESULT line: ${res.stdout}\n${res.stderr}`);
+  return { res, spans: [...receiver.spans], result: JSON.parse(line.slice(7)) as unknown, requests: llm.requests.slice(before) };
+}
+
+export function num(v: unknown): number {
+  return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0;
+}
+
+export function byKind(spans: ReceivedSpan[], kind: string): ReceivedSpan[] {
+  return spans.filter((s) => attr(s, 'agentops.event.type') === kind || (attr(s, 'agentops.event.type') === undefined && attr(s, 'agentops.span.kind') === kind));
+}
+
+export function named(spans: ReceivedSpan[], name: string): ReceivedSpan[] {
+  return spans.filter((s) => s.name === name);
+}
+
+export function one(spans: ReceivedSpan[], name: string): ReceivedSpan {
+  const found = named(spans, name);
+  assert.equal(found.length, 1, `one span "${name}" expected, got ${found.length}:\n${treeOf(spans).render()}`);
+  return found[0];
+}
+
+export interface Totals {
+  input: number;
+  output: number;
+  cost: number;
+}
+
+/** Token and cost sums over every span of the trace that carries them as an LLM call. */
+export function spanTotals(spans: ReceivedSpan[]): Totals {
+  const t: Totals = { input: 0, output: 0, cost: 0 };
+  for (const s of spans) {
+    const priced = attr(s, 'agentops.usage.cost_usd');
+    if (priced !== undefined) assert.equal(attr(s, 'agentops.event.type') ?? attr(s, 'agentops.span.kind'), 'llms', `a cost on a span that is not an LLM call: ${s.name}`);
+    if ((attr(s, 'agentops.event.type') ?? attr(s, 'agentops.span.kind')) !== 'llms') continue;
+    t.input += num(attr(s, 'gen_ai.usage.input_tokens'));
+    t.output += num(attr(s, 'gen_ai.usage.output_tokens'));
+    t.cost += num(priced);
+  }
+  return t;
+}
+
+/** What the loopback provider billed for `requests` (its fixed usage per endpoint), priced as `model`. */
+export function providerTotals(requests: LlmRequestRecord[], model: string): Totals {
+  const t: Totals = { input: 0, output: 0, cost: 0 };
+  for (const r of requests) {
+    let u: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheCreationTokens?: number };
+    if (r.path === '/v1/chat/completions') u = { inputTokens: CHAT_USAGE.prompt_tokens, outputTokens: CHAT_USAGE.completion_tokens, cacheReadTokens: CHAT_USAGE.prompt_tokens_details.cached_tokens };
+    else if (r.path === '/v1/responses') u = { inputTokens: RESPONSES_USAGE.input_tokens, outputTokens: RESPONSES_USAGE.output_tokens };
+    else if (r.path === '/v1/embeddings') u = { inputTokens: 8, outputTokens: 0 };
+    else if (r.path === '/v1/messages') u = { inputTokens: ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens, outputTokens: ANTHROPIC_USAGE.output_tokens };
+    else continue;
+    t.input += u.inputTokens;
+    t.output += u.outputTokens;
+    t.cost += costUsd(NO_OVERRIDES, r.path === '/v1/embeddings' ? String(r.body.model) : model, u, r.path === '/v1/messages' ? 'anthropic' : 'openai') ?? 0;
+  }
+  return t;
+}
+
+export function assertTotals(actual: Totals, expected: Totals): void {
+  assert.equal(actual.input, expected.input, 'input tokens over the trace');
+  assert.equal(actual.output, expected.output, 'output tokens over the trace');
+  assert.ok(Math.abs(actual.cost - expected.cost) < 1e-9, `cost over the trace: ${actual.cost} vs ${expected.cost}`);
+}
+
+/** Every span in one trace, and (in a session) that trace is the session's. */
+export function assertOneTrace(spans: ReceivedSpan[], sessionId?: string): void {
+  const ids = new Set(spans.map((s) => s.traceId));
+  assert.equal(ids.size, 1, `one trace expected:\n${treeOf(spans).render()}`);
+  if (sessionId !== undefined) assert.equal([...ids][0], sessionId.replace(/-/g, ''));
+  assert.equal(treeOf(spans).orphans.length, 0, 'no span points at a parent that was not exported');
+}
+
+export function parentOf(spans: ReceivedSpan[], span: ReceivedSpan): ReceivedSpan | undefined {
+  return spans.find((s) => s.spanId === span.parentSpanId);
+}
