@@ -69,7 +69,9 @@ async function main(): Promise<void> {
   const agentops = require('../src') as typeof import('../src');
   const session = agentops.init().startSession();
   const agent = session.createAgent({ name: 'bench' });
-  const result = await session.run(() => agent.run(async () => ({ localCpuUs: await cpu(Number(process.env.BENCH_LOCAL_CALLS ?? 3000), inProcess), callUs: await time(calls, plain), streamUs: await time(streams, streamed) })));
+  const result = await session.run(() =>
+    agent.run(async () => ({ localCpuUs: await cpu(Number(process.env.BENCH_LOCAL_CALLS ?? 3000), inProcess), callUs: await time(calls, plain), streamUs: await time(streams, streamed) })),
+  );
   await session.end('Success');
   await server.close();
   console.log(JSON.stringify({ ...result, chunks }));

@@ -32,7 +32,15 @@ function runSide(preload: boolean, aiDir: string, major: string): Promise<Side> 
 
 export async function run(): Promise<BenchRow[]> {
   const current = Number(process.versions.node.split('.')[0]) >= 22;
-  const aiDir = current ? ROOT : makeAppDir([], [{ name: 'ai', alias: 'ai-v6' }, { name: '@ai-sdk/openai', alias: '@ai-sdk/openai-v3' }]);
+  const aiDir = current
+    ? ROOT
+    : makeAppDir(
+        [],
+        [
+          { name: 'ai', alias: 'ai-v6' },
+          { name: '@ai-sdk/openai', alias: '@ai-sdk/openai-v3' },
+        ],
+      );
   const version = (JSON.parse(fs.readFileSync(path.join(aiDir, 'node_modules', 'ai', 'package.json'), 'utf8')) as { version: string }).version;
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const base: Side[] = [];
@@ -46,7 +54,11 @@ export async function run(): Promise<BenchRow[]> {
   } finally {
     if (!current) fs.rmSync(aiDir, { recursive: true, force: true });
   }
-  const pick = (sides: Side[]): Omit<Side, 'chunks'> => ({ localCpuUs: median(sides.map((s) => s.localCpuUs)), callUs: median(sides.map((s) => s.callUs)), streamUs: median(sides.map((s) => s.streamUs)) });
+  const pick = (sides: Side[]): Omit<Side, 'chunks'> => ({
+    localCpuUs: median(sides.map((s) => s.localCpuUs)),
+    callUs: median(sides.map((s) => s.callUs)),
+    streamUs: median(sides.map((s) => s.streamUs)),
+  });
   const b = pick(base);
   const t = pick(traced);
   const chunks = base[0].chunks;
@@ -55,7 +67,7 @@ export async function run(): Promise<BenchRow[]> {
   return [
     { group: GROUP, name: 'generateText, in-process model, uninstrumented', value: b.localCpuUs, unit: 'CPU µs/call', note: `ai ${version}; a provider-contract model answering at once: no I/O` },
     { group: GROUP, name: 'generateText, in-process model, instrumented', value: t.localCpuUs, unit: 'CPU µs/call', note: 'in an AgentOps session and agent: call span + LLMEvent span' },
-    { group: GROUP, name: 'added CPU time per generateText call', value: t.localCpuUs - b.localCpuUs, unit: 'CPU µs', note: 'the per-call overhead, free of the loopback\'s noise' },
+    { group: GROUP, name: 'added CPU time per generateText call', value: t.localCpuUs - b.localCpuUs, unit: 'CPU µs', note: "the per-call overhead, free of the loopback's noise" },
     { group: GROUP, name: 'generateText (one model request), uninstrumented', value: b.callUs, unit: 'µs/call', note: `loopback server, ai ${version}, chat completions` },
     { group: GROUP, name: 'generateText (one model request), instrumented', value: t.callUs, unit: 'µs/call', note: 'in an AgentOps session and agent: call span + LLMEvent span' },
     { group: GROUP, name: 'added latency per generateText call', value: t.callUs - b.callUs, unit: 'µs' },

@@ -107,14 +107,62 @@ export async function run(): Promise<BenchRow[]> {
       const after = await tableCounts(e.AGENTOPS_PG_URL);
       const label = `${sessions.toLocaleString('en-US')} x 100`;
       rows.push(
-        { group: G, name: `${label}: spans in PostgreSQL when the process has ended`, value: (100 * atExit.pg) / spans, unit: '%', note: `${atExit.pg.toLocaleString('en-US')} of ${spans.toLocaleString('en-US')}, ${atExit.dupPg} duplicates; no replay command` },
-        { group: G, name: `${label}: spans at the OTLP receiver when the process has ended`, value: (100 * atExit.otlp) / spans, unit: '%', note: `${atExit.otlp.toLocaleString('en-US')} of ${spans.toLocaleString('en-US')}, ${atExit.dupOtlp} duplicates` },
-        { group: G, name: `${label}: both destinations complete (the replay helper delivers what the exit spooled)`, value: completeMs / 1000, unit: 's after the exit', note: `${after.d} rows, ${sink.distinct()} at the receiver; duplicates: ${after.n - after.d} rows, ${sink.duplicates} at the receiver` },
-        { group: G, name: `${label}: event-loop delay p99, with / without the preload`, value: (traced.out?.loopDelayP99Ms ?? NaN) / (bare.out?.loopDelayP99Ms ?? NaN), unit: 'x', note: `${traced.out?.loopDelayP99Ms.toFixed(1)} ms vs ${bare.out?.loopDelayP99Ms.toFixed(1)} ms; target ≤ 2x` },
-        { group: G, name: `${label}: event-loop delay p99, the same spans made with the OpenTelemetry SDK and exported nowhere / without the preload`, value: (floor.out?.loopDelayP99Ms ?? NaN) / (bare.out?.loopDelayP99Ms ?? NaN), unit: 'x', note: `${floor.out?.loopDelayP99Ms.toFixed(1)} ms: the floor of any tracer that makes OpenTelemetry SDK spans on the app's thread` },
-        { group: G, name: `${label}: event-loop delay p99, with the preload / that OpenTelemetry floor`, value: (traced.out?.loopDelayP99Ms ?? NaN) / (floor.out?.loopDelayP99Ms ?? NaN), unit: 'x', note: 'what export to both destinations adds to span creation' },
-        { group: G, name: `${label}: peak RSS, with / without the preload`, value: (traced.out?.rssMaxBytes ?? NaN) / (bare.out?.rssMaxBytes ?? NaN), unit: 'x', note: `${mib(traced.out?.rssMaxBytes ?? NaN).toFixed(0)} MiB vs ${mib(bare.out?.rssMaxBytes ?? NaN).toFixed(0)} MiB (the app's thread's heap: ${mib(traced.out?.heapMaxBytes ?? NaN).toFixed(0)} vs ${mib(bare.out?.heapMaxBytes ?? NaN).toFixed(0)} MiB; the rest is the export worker and native memory); the OpenTelemetry floor: ${mib(floor.out?.rssMaxBytes ?? NaN).toFixed(0)} MiB; target ≤ 2x` },
-        { group: G, name: `${label}: events/s recorded, with / without the preload`, value: (traced.out?.eventsPerSec ?? NaN) / (bare.out?.eventsPerSec ?? NaN), unit: 'x', note: `${Math.round(traced.out?.eventsPerSec ?? 0).toLocaleString('en-US')} vs ${Math.round(bare.out?.eventsPerSec ?? 0).toLocaleString('en-US')} events/s; the OpenTelemetry floor: ${Math.round(floor.out?.eventsPerSec ?? 0).toLocaleString('en-US')} events/s` },
+        {
+          group: G,
+          name: `${label}: spans in PostgreSQL when the process has ended`,
+          value: (100 * atExit.pg) / spans,
+          unit: '%',
+          note: `${atExit.pg.toLocaleString('en-US')} of ${spans.toLocaleString('en-US')}, ${atExit.dupPg} duplicates; no replay command`,
+        },
+        {
+          group: G,
+          name: `${label}: spans at the OTLP receiver when the process has ended`,
+          value: (100 * atExit.otlp) / spans,
+          unit: '%',
+          note: `${atExit.otlp.toLocaleString('en-US')} of ${spans.toLocaleString('en-US')}, ${atExit.dupOtlp} duplicates`,
+        },
+        {
+          group: G,
+          name: `${label}: both destinations complete (the replay helper delivers what the exit spooled)`,
+          value: completeMs / 1000,
+          unit: 's after the exit',
+          note: `${after.d} rows, ${sink.distinct()} at the receiver; duplicates: ${after.n - after.d} rows, ${sink.duplicates} at the receiver`,
+        },
+        {
+          group: G,
+          name: `${label}: event-loop delay p99, with / without the preload`,
+          value: (traced.out?.loopDelayP99Ms ?? NaN) / (bare.out?.loopDelayP99Ms ?? NaN),
+          unit: 'x',
+          note: `${traced.out?.loopDelayP99Ms.toFixed(1)} ms vs ${bare.out?.loopDelayP99Ms.toFixed(1)} ms; target ≤ 2x`,
+        },
+        {
+          group: G,
+          name: `${label}: event-loop delay p99, the same spans made with the OpenTelemetry SDK and exported nowhere / without the preload`,
+          value: (floor.out?.loopDelayP99Ms ?? NaN) / (bare.out?.loopDelayP99Ms ?? NaN),
+          unit: 'x',
+          note: `${floor.out?.loopDelayP99Ms.toFixed(1)} ms: the floor of any tracer that makes OpenTelemetry SDK spans on the app's thread`,
+        },
+        {
+          group: G,
+          name: `${label}: event-loop delay p99, with the preload / that OpenTelemetry floor`,
+          value: (traced.out?.loopDelayP99Ms ?? NaN) / (floor.out?.loopDelayP99Ms ?? NaN),
+          unit: 'x',
+          note: 'what export to both destinations adds to span creation',
+        },
+        {
+          group: G,
+          name: `${label}: peak RSS, with / without the preload`,
+          value: (traced.out?.rssMaxBytes ?? NaN) / (bare.out?.rssMaxBytes ?? NaN),
+          unit: 'x',
+          note: `${mib(traced.out?.rssMaxBytes ?? NaN).toFixed(0)} MiB vs ${mib(bare.out?.rssMaxBytes ?? NaN).toFixed(0)} MiB (the app's thread's heap: ${mib(traced.out?.heapMaxBytes ?? NaN).toFixed(0)} vs ${mib(bare.out?.heapMaxBytes ?? NaN).toFixed(0)} MiB; the rest is the export worker and native memory); the OpenTelemetry floor: ${mib(floor.out?.rssMaxBytes ?? NaN).toFixed(0)} MiB; target ≤ 2x`,
+        },
+        {
+          group: G,
+          name: `${label}: events/s recorded, with / without the preload`,
+          value: (traced.out?.eventsPerSec ?? NaN) / (bare.out?.eventsPerSec ?? NaN),
+          unit: 'x',
+          note: `${Math.round(traced.out?.eventsPerSec ?? 0).toLocaleString('en-US')} vs ${Math.round(bare.out?.eventsPerSec ?? 0).toLocaleString('en-US')} events/s; the OpenTelemetry floor: ${Math.round(floor.out?.eventsPerSec ?? 0).toLocaleString('en-US')} events/s`,
+        },
       );
     }
 
@@ -126,7 +174,13 @@ export async function run(): Promise<BenchRow[]> {
     const added = (pacedTraced.out?.loopDelayP99Ms ?? NaN) - (pacedBare.out?.loopDelayP99Ms ?? NaN);
     rows.push(
       { group: G, name: 'event-loop delay p99, without the preload', value: pacedBare.out?.loopDelayP99Ms ?? NaN, unit: 'ms', note: `${Math.round(pacedBare.out?.eventsPerSec ?? 0)} events/s` },
-      { group: G, name: 'event-loop delay p99, with the preload', value: pacedTraced.out?.loopDelayP99Ms ?? NaN, unit: 'ms', note: `+${added.toFixed(1)} ms; target ≤ +5 ms: ${added <= 5 ? 'met' : 'NOT met'}` },
+      {
+        group: G,
+        name: 'event-loop delay p99, with the preload',
+        value: pacedTraced.out?.loopDelayP99Ms ?? NaN,
+        unit: 'ms',
+        note: `+${added.toFixed(1)} ms; target ≤ +5 ms: ${added <= 5 ? 'met' : 'NOT met'}`,
+      },
     );
 
     // The OTLP receiver hangs, resets or refuses: the natural exit stays bounded, PostgreSQL complete.
@@ -138,7 +192,13 @@ export async function run(): Promise<BenchRow[]> {
       const r = await runApp({ ...e, SESSIONS: '50', EVENTS: '20', PACE_MS: '0' }, true);
       await sink.setMode('ok');
       const pg = await tableCounts(e.AGENTOPS_PG_URL);
-      rows.push({ group: G, name: `receiver ${mode === 'refuse' ? 'refusing connections' : mode === 'hang' ? 'accepting and never answering' : 'resetting connections'}: exit after the app's last work`, value: r.exitMs, unit: 'ms', note: `target ≤ 6000 ms; PostgreSQL ${pg.d === r.out?.spans ? 'complete' : `INCOMPLETE (${pg.d} of ${r.out?.spans})`} at exit` });
+      rows.push({
+        group: G,
+        name: `receiver ${mode === 'refuse' ? 'refusing connections' : mode === 'hang' ? 'accepting and never answering' : 'resetting connections'}: exit after the app's last work`,
+        value: r.exitMs,
+        unit: 'ms',
+        note: `target ≤ 6000 ms; PostgreSQL ${pg.d === r.out?.spans ? 'complete' : `INCOMPLETE (${pg.d} of ${r.out?.spans})`} at exit`,
+      });
       await sleep(200);
     }
 
@@ -157,7 +217,7 @@ export async function run(): Promise<BenchRow[]> {
     const completeAfterReturn = outage.endedAt + completeMs - upAt;
     rows.push(
       { group: G, name: 'spans at the receiver', value: sink.distinct(), unit: 'spans', note: `of ${spans.toLocaleString('en-US')}; ${sink.duplicates} duplicates` },
-      { group: G, name: 'time from the receiver\'s return until it holds every span', value: completeAfterReturn / 1000, unit: 's', note: 'target ≤ 30 s' },
+      { group: G, name: "time from the receiver's return until it holds every span", value: completeAfterReturn / 1000, unit: 's', note: 'target ≤ 30 s' },
       { group: G, name: 'event-loop delay p99 of that run', value: outage.out?.loopDelayP99Ms ?? NaN, unit: 'ms' },
     );
     for (const t of timers) clearTimeout(t);
@@ -172,7 +232,13 @@ export async function run(): Promise<BenchRow[]> {
     const second = await runApp({ ...shared, SESSIONS: '20', EVENTS: '20', PACE_MS: '0' }, true);
     const both = (first.out?.spans ?? 0) + (second.out?.spans ?? 0);
     const wholeMs = await untilComplete(undefined, sink, both, 30_000);
-    rows.push({ group: G, name: 'spans of both runs at the receiver', value: sink.distinct(), unit: 'spans', note: `of ${both}; ${sink.duplicates} duplicates; complete ${(wholeMs / 1000).toFixed(1)} s after the second run ended` });
+    rows.push({
+      group: G,
+      name: 'spans of both runs at the receiver',
+      value: sink.distinct(),
+      unit: 'spans',
+      note: `of ${both}; ${sink.duplicates} duplicates; complete ${(wholeMs / 1000).toFixed(1)} s after the second run ended`,
+    });
 
     // process.exit(3), an uncaught exception, an unhandled rejection.
     G = 'Export engine: the process ends abruptly (15 sessions x 105 events, both exporters healthy)';
@@ -184,7 +250,13 @@ export async function run(): Promise<BenchRow[]> {
       const total = r.out?.spans ?? NaN;
       const ms = await untilComplete(e2.AGENTOPS_PG_URL, sink, total, 20_000);
       const pg = await tableCounts(e2.AGENTOPS_PG_URL);
-      rows.push({ group: G, name: `${end === 'exit' ? 'process.exit(3)' : end === 'throw' ? 'uncaught exception' : 'unhandled rejection'}: both destinations complete after the exit`, value: (r.endedAt + ms - r.endedAt) / 1000, unit: 's', note: `exit status ${r.code} (without the preload ${bare.code}); ${pg.d} of ${total} rows, ${sink.distinct()} at the receiver; duplicates: ${pg.n - pg.d} rows, ${sink.duplicates} at the receiver; target ≤ 15 s` });
+      rows.push({
+        group: G,
+        name: `${end === 'exit' ? 'process.exit(3)' : end === 'throw' ? 'uncaught exception' : 'unhandled rejection'}: both destinations complete after the exit`,
+        value: (r.endedAt + ms - r.endedAt) / 1000,
+        unit: 's',
+        note: `exit status ${r.code} (without the preload ${bare.code}); ${pg.d} of ${total} rows, ${sink.distinct()} at the receiver; duplicates: ${pg.n - pg.d} rows, ${sink.duplicates} at the receiver; target ≤ 15 s`,
+      });
     }
   } finally {
     await sink.close();

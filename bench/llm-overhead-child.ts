@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const streams = Number(process.env.BENCH_STREAMS ?? 60);
   const chunks = Number(process.env.BENCH_CHUNKS ?? 200);
   const server = await startLlmServer();
-   
+
   const OpenAI = require('openai') as typeof import('openai').default;
   const client = new OpenAI({ apiKey: 'k', baseURL: server.openaiBaseURL, maxRetries: 0 });
   const body = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
@@ -32,7 +32,6 @@ async function main(): Promise<void> {
   const run = async (): Promise<Record<string, number>> => ({ callUs: await time(calls, plain), streamUs: await time(streams, streamed) });
   let result: Record<string, number>;
   if (process.env.SESSION === '1') {
-     
     const agentops = require('../src') as typeof import('../src');
     const session = agentops.init().startSession();
     result = await session.run(run);

@@ -30,7 +30,12 @@ async function main(): Promise<void> {
   const stdio = new Client({ name: 'bench', version: '1.0.0' });
   const preload = process.env.BENCH_PRELOAD === '1' ? ['--require', path.join(ROOT, 'dist', 'register.js')] : [];
   await stdio.connect(
-    new StdioClientTransport({ command: process.execPath, args: [...preload, path.join(ROOT, 'test', 'fixtures', 'mcp', 'server.cjs')], env: { ...process.env, MCP_TRANSPORT: 'stdio' } as Record<string, string>, stderr: 'inherit' }),
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [...preload, path.join(ROOT, 'test', 'fixtures', 'mcp', 'server.cjs')],
+      env: { ...process.env, MCP_TRANSPORT: 'stdio' } as Record<string, string>,
+      stderr: 'inherit',
+    }),
   );
 
   const server = new McpServer({ name: 'bench-server', version: '1.0.0' });

@@ -246,10 +246,22 @@ async function ingest(n: number, progress: (l: string) => void): Promise<BenchRo
   const vsToday = (100 * r3) / r2;
   const vsPsql = (100 * r3) / rp;
   return [
-    { group: INGEST, name: 'exporter into a version-2 table (unpartitioned, no summaries): today\'s path', value: r2, unit: 'spans/s', note: `COPY, pool 4, batch 1000; ${spans.length} spans of 30-span sessions; median of 2 runs (${v2.map((v) => v.toFixed(0)).join(', ')})` },
+    {
+      group: INGEST,
+      name: "exporter into a version-2 table (unpartitioned, no summaries): today's path",
+      value: r2,
+      unit: 'spans/s',
+      note: `COPY, pool 4, batch 1000; ${spans.length} spans of 30-span sessions; median of 2 runs (${v2.map((v) => v.toFixed(0)).join(', ')})`,
+    },
     { group: INGEST, name: 'exporter into the partitioned table, summaries kept by the trigger', value: r3, unit: 'spans/s', note: `median of 2 runs (${v3.map((v) => v.toFixed(0)).join(', ')})` },
-    { group: INGEST, name: 'psql \\copy of the same rows into the same partitioned table', value: rp, unit: 'rows/s', note: `one connection; median of 2 runs (${psql.map((v) => v.toFixed(0)).join(', ')})` },
-    { group: INGEST, name: 'partitioned + summaries / today\'s path', value: vsToday, unit: '%', note: `target ≥ 80%: ${vsToday >= 80 ? 'met' : 'NOT met'}` },
+    {
+      group: INGEST,
+      name: 'psql \\copy of the same rows into the same partitioned table',
+      value: rp,
+      unit: 'rows/s',
+      note: `one connection; median of 2 runs (${psql.map((v) => v.toFixed(0)).join(', ')})`,
+    },
+    { group: INGEST, name: "partitioned + summaries / today's path", value: vsToday, unit: '%', note: `target ≥ 80%: ${vsToday >= 80 ? 'met' : 'NOT met'}` },
     { group: INGEST, name: 'partitioned + summaries / psql \\copy into the same table', value: vsPsql, unit: '%', note: `target ≥ 80%: ${vsPsql >= 80 ? 'met' : 'NOT met'}` },
   ];
 }
@@ -271,18 +283,54 @@ export async function runStorageBench(opts: { largest?: number; smallest?: numbe
     const label = (n: number): string => n.toLocaleString('en-US');
     for (const r of results) {
       rows.push(
-        { group: READ, name: `${label(r.size)} spans, version 2: sessions query (ORDER BY start_time DESC LIMIT 20)`, value: r.before.all, unit: 'ms', note: 'server time (planning + execution); the view aggregates every span' },
+        {
+          group: READ,
+          name: `${label(r.size)} spans, version 2: sessions query (ORDER BY start_time DESC LIMIT 20)`,
+          value: r.before.all,
+          unit: 'ms',
+          note: 'server time (planning + execution); the view aggregates every span',
+        },
         { group: READ, name: `${label(r.size)} spans, version 2: the same with --since 1h`, value: r.before.since, unit: 'ms', note: 'server time' },
         { group: READ, name: `${label(r.size)} spans, version 2: agentops-otel sessions --limit 20`, value: r.before.cliSessions, unit: 's', note: 'wall time of the command' },
-        { group: READ, name: `${label(r.size)} spans: sessions query`, value: r.after.all, unit: 'ms', note: `server time; target < 50 ms: ${r.after.all < 50 ? 'met' : 'NOT met'}${r === large ? `; ${(r.after.all / small.after.all).toFixed(2)}x the ${label(small.size)}-span time (target ≤ 2x: ${r.after.all <= 2 * small.after.all ? 'met' : 'NOT met'})` : ''}` },
-        { group: READ, name: `${label(r.size)} spans: sessions query with --since 1h`, value: r.after.since, unit: 'ms', note: `server time; target < 50 ms: ${r.after.since < 50 ? 'met' : 'NOT met'}${r === large ? `; ${(r.after.since / small.after.since).toFixed(2)}x the ${label(small.size)}-span time (target ≤ 2x: ${r.after.since <= 2 * small.after.since ? 'met' : 'NOT met'})` : ''}` },
-        { group: READ, name: `${label(r.size)} spans: agentops-otel sessions --limit 20`, value: r.after.cliSessions, unit: 's', note: `one-session table ${r.after.oneSessions.toFixed(2)} s (alternated); +${(r.after.cliSessions - r.after.oneSessions).toFixed(2)} s (target ≤ +0.15 s: ${r.after.cliSessions - r.after.oneSessions <= 0.15 ? 'met' : 'NOT met'})` },
-        { group: READ, name: `${label(r.size)} spans: agentops-otel trace <id>`, value: r.after.cliTrace, unit: 's', note: `one-session table ${r.after.oneTrace.toFixed(2)} s (alternated); +${(r.after.cliTrace - r.after.oneTrace).toFixed(2)} s (target ≤ +0.15 s: ${r.after.cliTrace - r.after.oneTrace <= 0.15 ? 'met' : 'NOT met'})` },
+        {
+          group: READ,
+          name: `${label(r.size)} spans: sessions query`,
+          value: r.after.all,
+          unit: 'ms',
+          note: `server time; target < 50 ms: ${r.after.all < 50 ? 'met' : 'NOT met'}${r === large ? `; ${(r.after.all / small.after.all).toFixed(2)}x the ${label(small.size)}-span time (target ≤ 2x: ${r.after.all <= 2 * small.after.all ? 'met' : 'NOT met'})` : ''}`,
+        },
+        {
+          group: READ,
+          name: `${label(r.size)} spans: sessions query with --since 1h`,
+          value: r.after.since,
+          unit: 'ms',
+          note: `server time; target < 50 ms: ${r.after.since < 50 ? 'met' : 'NOT met'}${r === large ? `; ${(r.after.since / small.after.since).toFixed(2)}x the ${label(small.size)}-span time (target ≤ 2x: ${r.after.since <= 2 * small.after.since ? 'met' : 'NOT met'})` : ''}`,
+        },
+        {
+          group: READ,
+          name: `${label(r.size)} spans: agentops-otel sessions --limit 20`,
+          value: r.after.cliSessions,
+          unit: 's',
+          note: `one-session table ${r.after.oneSessions.toFixed(2)} s (alternated); +${(r.after.cliSessions - r.after.oneSessions).toFixed(2)} s (target ≤ +0.15 s: ${r.after.cliSessions - r.after.oneSessions <= 0.15 ? 'met' : 'NOT met'})`,
+        },
+        {
+          group: READ,
+          name: `${label(r.size)} spans: agentops-otel trace <id>`,
+          value: r.after.cliTrace,
+          unit: 's',
+          note: `one-session table ${r.after.oneTrace.toFixed(2)} s (alternated); +${(r.after.cliTrace - r.after.oneTrace).toFixed(2)} s (target ≤ +0.15 s: ${r.after.cliTrace - r.after.oneTrace <= 0.15 ? 'met' : 'NOT met'})`,
+        },
       );
     }
     rows.push({ group: READ, name: 'one-session table: sessions query', value: one.queryMs, unit: 'ms', note: 'server time' });
     for (const r of results) {
-      rows.push({ group: UPGRADE, name: `${label(r.size)} spans: rename, then move every row through the summary trigger`, value: r.upgradeS, unit: 's', note: `${((r.upgradeS * 1_000_000) / r.rows).toFixed(0)} s per million rows; ${r.rows} rows after, as before` });
+      rows.push({
+        group: UPGRADE,
+        name: `${label(r.size)} spans: rename, then move every row through the summary trigger`,
+        value: r.upgradeS,
+        unit: 's',
+        note: `${((r.upgradeS * 1_000_000) / r.rows).toFixed(0)} s per million rows; ${r.rows} rows after, as before`,
+      });
     }
     if ((opts.ingestSpans ?? 100_000) > 0) rows.push(...(await ingest(opts.ingestSpans ?? 100_000, progress)));
   } finally {

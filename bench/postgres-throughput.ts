@@ -47,20 +47,24 @@ function makeSpans(n: number): ReadableSpan[] {
     const root = tracer.startSpan('session', { attributes: { 'agentops.event.type': 'session', 'agentops.session.tags': ['bench', 'throughput'] } });
     const ctx = trace.setSpan(context.active(), root);
     for (let i = 0; i < 9 && out.length < n - 1; i++) {
-      const s = tracer.startSpan('chat gpt-4o-mini', {
-        attributes: {
-          'gen_ai.operation.name': 'chat',
-          'gen_ai.provider.name': 'openai',
-          'gen_ai.request.model': 'gpt-4o-mini',
-          'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
-          'gen_ai.response.id': `chatcmpl-${out.length.toString(36)}abcdefghij`,
-          'gen_ai.usage.input_tokens': 120 + i,
-          'gen_ai.usage.output_tokens': 48 + i,
-          'gen_ai.request.temperature': 0.7,
-          'agentops.event.type': 'llm',
-          'server.address': 'api.openai.com',
+      const s = tracer.startSpan(
+        'chat gpt-4o-mini',
+        {
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': 'openai',
+            'gen_ai.request.model': 'gpt-4o-mini',
+            'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+            'gen_ai.response.id': `chatcmpl-${out.length.toString(36)}abcdefghij`,
+            'gen_ai.usage.input_tokens': 120 + i,
+            'gen_ai.usage.output_tokens': 48 + i,
+            'gen_ai.request.temperature': 0.7,
+            'agentops.event.type': 'llm',
+            'server.address': 'api.openai.com',
+          },
         },
-      }, ctx);
+        ctx,
+      );
       s.end();
     }
     root.end();
@@ -108,7 +112,14 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** Feeds the exporter like a BatchSpanProcessor would (512-span batches) and waits for commit. */
 async function exporterRun(url: string, spans: ReadableSpan[], method: WriteMethod, poolSize: number, batchSize: number): Promise<{ perSec: number; stored: number }> {
-  const cfg = configFor(url, { AGENTOPS_PG_POOL_SIZE: String(poolSize), AGENTOPS_PG_BATCH_SIZE: String(batchSize), AGENTOPS_PG_BUFFER_MAX_SPANS: '10000000', AGENTOPS_PG_BUFFER_MAX_BYTES: String(4 * 1024 ** 3), AGENTOPS_PG_FLUSH_TIMEOUT_MS: '600000', AGENTOPS_PG_FLUSH_INTERVAL_MS: '50' });
+  const cfg = configFor(url, {
+    AGENTOPS_PG_POOL_SIZE: String(poolSize),
+    AGENTOPS_PG_BATCH_SIZE: String(batchSize),
+    AGENTOPS_PG_BUFFER_MAX_SPANS: '10000000',
+    AGENTOPS_PG_BUFFER_MAX_BYTES: String(4 * 1024 ** 3),
+    AGENTOPS_PG_FLUSH_TIMEOUT_MS: '600000',
+    AGENTOPS_PG_FLUSH_INTERVAL_MS: '50',
+  });
   const exp = new PostgresSpanExporter(cfg, { method, autoReplay: false });
   const t0 = performance.now();
   for (let i = 0; i < spans.length; i += 512) {
@@ -170,8 +181,20 @@ async function outageMemory(spans: ReadableSpan[], progress: (l: string) => void
   const after = stats.snapshot().exporters.postgres;
   const dropped = Object.values(after.dropped).reduce((a, b) => a + b, 0) - Object.values(before?.dropped ?? {}).reduce((a, b) => a + b, 0);
   return [
-    { group: GROUP, name: 'outage: peak rows held in memory by the exporter', value: peakHeld / 1024 / 1024, unit: 'MiB', note: `limit AGENTOPS_PG_BUFFER_MAX_BYTES=${cfg.bufferMaxBytes / 1024 / 1024} MiB / ${cfg.bufferMaxSpans} spans; ${spans.length} spans exported while PostgreSQL was stopped` },
-    { group: GROUP, name: 'outage: heap growth during the outage', value: (peakHeap - heap0) / 1024 / 1024, unit: 'MiB', note: 'process heapUsed, peak minus start (includes garbage not yet collected)' },
+    {
+      group: GROUP,
+      name: 'outage: peak rows held in memory by the exporter',
+      value: peakHeld / 1024 / 1024,
+      unit: 'MiB',
+      note: `limit AGENTOPS_PG_BUFFER_MAX_BYTES=${cfg.bufferMaxBytes / 1024 / 1024} MiB / ${cfg.bufferMaxSpans} spans; ${spans.length} spans exported while PostgreSQL was stopped`,
+    },
+    {
+      group: GROUP,
+      name: 'outage: heap growth during the outage',
+      value: (peakHeap - heap0) / 1024 / 1024,
+      unit: 'MiB',
+      note: 'process heapUsed, peak minus start (includes garbage not yet collected)',
+    },
     { group: GROUP, name: 'outage: spans spooled to disk', value: after.spooled - (before?.spooled ?? 0), unit: 'spans', note: `dropped: ${dropped}` },
     { group: GROUP, name: 'outage: spans in the table after restart + replay', value: stored, unit: 'rows', note: stored === spans.length ? 'all, exactly once' : `expected ${spans.length}` },
   ];
@@ -193,7 +216,13 @@ export async function runPostgresThroughputBench(opts: PostgresBenchOptions = {}
     const ceilingUrl = await freshDb();
     const ceiling = psqlCeiling(ceilingUrl, spans);
     progress(`psql \\copy ceiling: ${Math.round(ceiling)} rows/s`);
-    rows.push({ group: GROUP, name: 'ceiling: psql \\copy of the same rows', value: ceiling, unit: 'rows/s', note: `${n} rows, same table and indexes, one connection, PostgreSQL on 127.0.0.1:${server.port}` });
+    rows.push({
+      group: GROUP,
+      name: 'ceiling: psql \\copy of the same rows',
+      value: ceiling,
+      unit: 'rows/s',
+      note: `${n} rows, same table and indexes, one connection, PostgreSQL on 127.0.0.1:${server.port}`,
+    });
     const runs: Array<{ method: WriteMethod; pool: number; batch: number; label: string }> = [
       { method: 'copy', pool: 4, batch: 1000, label: 'exporter (default: COPY, idempotent fallback), pool 4, batch 1000' },
       { method: 'copy', pool: 2, batch: 2000, label: 'exporter COPY, pool 2, batch 2000' },
@@ -206,7 +235,13 @@ export async function runPostgresThroughputBench(opts: PostgresBenchOptions = {}
       const pct = (100 * res.perSec) / ceiling;
       progress(`${r.label}: ${Math.round(res.perSec)} spans/s (${pct.toFixed(0)}% of ceiling), ${res.stored} rows`);
       const target = r === runs[0] ? ` target ≥ 80%: ${pct >= 80 ? 'met' : 'NOT met'};` : '';
-      rows.push({ group: GROUP, name: r.label, value: res.perSec, unit: 'spans/s', note: `${pct.toFixed(0)}% of the psql ceiling;${target} ${res.stored === n ? 'all rows stored' : `ONLY ${res.stored}/${n} rows stored`}` });
+      rows.push({
+        group: GROUP,
+        name: r.label,
+        value: res.perSec,
+        unit: 'spans/s',
+        note: `${pct.toFixed(0)}% of the psql ceiling;${target} ${res.stored === n ? 'all rows stored' : `ONLY ${res.stored}/${n} rows stored`}`,
+      });
     }
     if (!external) rows.push(...(await outageMemory(spans.slice(0, Math.min(n, 100_000)), progress)));
   } finally {

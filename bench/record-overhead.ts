@@ -37,11 +37,14 @@ function makeEvents(n: number): LLMEvent[] {
 }
 
 function timeRecord(session: Session, run: (fn: () => void) => void): number {
-  return nsPerOpWithSetup(makeEvents, (events, n) =>
-    run(() => {
-      for (let i = 0; i < n; i++) session.record(events[i]);
-    }),
-  N);
+  return nsPerOpWithSetup(
+    makeEvents,
+    (events, n) =>
+      run(() => {
+        for (let i = 0; i < n; i++) session.record(events[i]);
+      }),
+    N,
+  );
 }
 
 /** The attributes and name our instrumentation gives one such event, so the raw span carries the same. */
@@ -106,7 +109,13 @@ export async function run(): Promise<BenchRow[]> {
   const group = 'session.record(event) overhead';
   return [
     { group, name: 'raw OpenTelemetry span, same attributes (BatchSpanProcessor)', value: raw / 1000, unit: 'µs/event' },
-    { group, name: 'raw OpenTelemetry span, same attributes, through the hand-off', value: rawHandoff / 1000, unit: 'µs/event', note: `the hand-off costs ${((rawHandoff - raw) / 1000).toFixed(2)} µs more per span than a BatchSpanProcessor queue` },
+    {
+      group,
+      name: 'raw OpenTelemetry span, same attributes, through the hand-off',
+      value: rawHandoff / 1000,
+      unit: 'µs/event',
+      note: `the hand-off costs ${((rawHandoff - raw) / 1000).toFixed(2)} µs more per span than a BatchSpanProcessor queue`,
+    },
     { group, name: 'session.record with the preload (hand-off to the export worker)', value: withPreload / 1000, unit: 'µs/event' },
     { group, name: 'session.record, client without instrumentation', value: unpatched / 1000, unit: 'µs/event' },
     { group, name: 'preload / raw span', value: ratio, unit: 'x', note: `target ≤ 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'}` },

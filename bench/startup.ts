@@ -45,8 +45,20 @@ export async function run(): Promise<BenchRow[]> {
     const auto = wallMs(['--require', autoRegister, '-e', '0'], quiet, 3); // ~9 s a run
     const autoOff = wallMs(['--require', autoRegister, '-e', '0'], { ...quiet, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' });
     rows.push(
-      { group: GROUP, name: 'with @opentelemetry/auto-instrumentations-node/register 0.81, exporters off', value: autoOff, unit: 'ms', note: `+${(autoOff - bare).toFixed(0)} ms (OTEL_TRACES/METRICS/LOGS_EXPORTER=none)` },
-      { group: GROUP, name: 'with @opentelemetry/auto-instrumentations-node/register 0.81, defaults (nothing listening)', value: auto, unit: 'ms', note: `+${(auto - bare).toFixed(0)} ms: its exit waits for retries to the absent endpoint` },
+      {
+        group: GROUP,
+        name: 'with @opentelemetry/auto-instrumentations-node/register 0.81, exporters off',
+        value: autoOff,
+        unit: 'ms',
+        note: `+${(autoOff - bare).toFixed(0)} ms (OTEL_TRACES/METRICS/LOGS_EXPORTER=none)`,
+      },
+      {
+        group: GROUP,
+        name: 'with @opentelemetry/auto-instrumentations-node/register 0.81, defaults (nothing listening)',
+        value: auto,
+        unit: 'ms',
+        note: `+${(auto - bare).toFixed(0)} ms: its exit waits for retries to the absent endpoint`,
+      },
     );
   } catch (err) {
     rows.push({ group: GROUP, name: 'with @opentelemetry/auto-instrumentations-node/register', value: NaN, unit: 'ms', note: `could not install it: ${(err as Error).message.split('\n')[0]}` });

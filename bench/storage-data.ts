@@ -33,7 +33,11 @@ export function makeSessions(sessions: number, fromMs: number, toMs: number, fir
     const rctx = trace.setSpan(context.active(), root);
     let t = 1;
     for (const name of ['researcher', 'writer']) {
-      const agent = tracer.startSpan(`invoke_agent ${name}`, { startTime: at(t++), attributes: { ...base, 'agentops.span.kind': 'agent', 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': name } }, rctx);
+      const agent = tracer.startSpan(
+        `invoke_agent ${name}`,
+        { startTime: at(t++), attributes: { ...base, 'agentops.span.kind': 'agent', 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': name } },
+        rctx,
+      );
       const actx = trace.setSpan(context.active(), agent);
       const event = (spanName: string, type: string, attrs: Record<string, string | number>, ms: number, failed = false): void => {
         const s = tracer.startSpan(spanName, { startTime: at(t), attributes: { ...base, 'agentops.event.type': type, 'agentops.event.id': `${sid}-${t}`, ...attrs } }, actx);
@@ -43,7 +47,22 @@ export function makeSessions(sessions: number, fromMs: number, toMs: number, fir
       };
       for (let i = 0; i < (name === 'researcher' ? 8 : 7); i++) {
         const model = i % 3 === 0 ? 'gpt-4o' : 'gpt-4o-mini';
-        event(`chat ${model}`, 'llms', { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'gen_ai.response.model': `${model}-2024-08-06`, 'gen_ai.usage.input_tokens': 400 + i, 'gen_ai.usage.output_tokens': 120 + i, 'agentops.usage.cost_usd': 0.0012, 'gen_ai.prompt': PROMPT, 'gen_ai.completion': COMPLETION }, 40);
+        event(
+          `chat ${model}`,
+          'llms',
+          {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': 'openai',
+            'gen_ai.request.model': model,
+            'gen_ai.response.model': `${model}-2024-08-06`,
+            'gen_ai.usage.input_tokens': 400 + i,
+            'gen_ai.usage.output_tokens': 120 + i,
+            'agentops.usage.cost_usd': 0.0012,
+            'gen_ai.prompt': PROMPT,
+            'gen_ai.completion': COMPLETION,
+          },
+          40,
+        );
       }
       for (let i = 0; i < 4; i++) event('execute_tool search', 'tools', { 'gen_ai.tool.name': 'search', 'agentops.tool.params': '{"q":"quarterly figures"}', 'agentops.tool.returns': '3 hits' }, 5);
       if (name === 'researcher') for (let i = 0; i < 3; i++) event('action fetch_page', 'actions', { 'agentops.action.type': 'fetch_page' }, 8);

@@ -48,7 +48,15 @@ function rawEventSpan(tracer: Tracer, parent: Span, sessionId: string, agentId: 
     'gen_ai.agent.name': agentName,
   };
   const attributes: Attributes = llm
-    ? { ...common, 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 20, 'gen_ai.usage.output_tokens': 8, 'agentops.llm.prompt': prompt, 'agentops.llm.completion': completion }
+    ? {
+        ...common,
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.usage.input_tokens': 20,
+        'gen_ai.usage.output_tokens': 8,
+        'agentops.llm.prompt': prompt,
+        'agentops.llm.completion': completion,
+      }
     : { ...common, 'agentops.event.params': JSON.stringify({ q: query }), 'agentops.event.returns': JSON.stringify(['a', 'b']), 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search' };
   tracer.startSpan(llm ? 'chat gpt-4o-mini' : 'execute_tool search', { attributes }, trace.setSpan(context.active(), parent)).end();
 }
@@ -112,8 +120,9 @@ async function main(): Promise<void> {
 
 void main().then(() => {
   if (END === 'exit') process.exit(3);
-  if (END === 'throw') setImmediate(() => {
-    throw new Error('the app crashed');
-  });
+  if (END === 'throw')
+    setImmediate(() => {
+      throw new Error('the app crashed');
+    });
   if (END === 'reject') void Promise.reject(new Error('the app rejected'));
 });

@@ -83,7 +83,10 @@ function spoolRows(dir: string): number {
   let n = 0;
   for (const f of fs.readdirSync(dir)) {
     if (!f.includes('.spool')) continue;
-    const lines = fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => l !== '');
+    const lines = fs
+      .readFileSync(path.join(dir, f), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     n += Math.max(0, lines.length - 1);
   }
   return n;
@@ -121,9 +124,27 @@ export async function run(): Promise<BenchRow[]> {
     const appSecs = (exited - started) / 1000;
     rows.push(
       { group: GROUP, name: 'events/s recorded, without the preload', value: bare.eventsPerSec, unit: 'events/s' },
-      { group: GROUP, name: 'events/s recorded, with the preload (spans created)', value: traced.eventsPerSec, unit: 'spans/s', note: `${traced.spans.toLocaleString('en-US')} spans in ${(traced.ms / 1000).toFixed(1)} s` },
-      { group: GROUP, name: 'rows stored by the app itself (until its exit)', value: atExit / appSecs, unit: 'rows/s', note: `${atExit.toLocaleString('en-US')} rows in ${appSecs.toFixed(1)} s from start to exit; ${spooled.toLocaleString('en-US')} rows left in the spool at exit (overflow past AGENTOPS_PG_BUFFER_MAX_SPANS=20000 is spooled and replayed by the exporter itself while the database answers)` },
-      { group: GROUP, name: 'rows after `agentops-otel replay` (and the app\'s replay helper)', value: total, unit: 'rows', note: `${total === traced.spans ? 'all' : 'NOT all'} of ${traced.spans.toLocaleString('en-US')}, exactly once; complete ${((replayed - exited) / 1000).toFixed(1)} s after the exit` },
+      {
+        group: GROUP,
+        name: 'events/s recorded, with the preload (spans created)',
+        value: traced.eventsPerSec,
+        unit: 'spans/s',
+        note: `${traced.spans.toLocaleString('en-US')} spans in ${(traced.ms / 1000).toFixed(1)} s`,
+      },
+      {
+        group: GROUP,
+        name: 'rows stored by the app itself (until its exit)',
+        value: atExit / appSecs,
+        unit: 'rows/s',
+        note: `${atExit.toLocaleString('en-US')} rows in ${appSecs.toFixed(1)} s from start to exit; ${spooled.toLocaleString('en-US')} rows left in the spool at exit (overflow past AGENTOPS_PG_BUFFER_MAX_SPANS=20000 is spooled and replayed by the exporter itself while the database answers)`,
+      },
+      {
+        group: GROUP,
+        name: "rows after `agentops-otel replay` (and the app's replay helper)",
+        value: total,
+        unit: 'rows',
+        note: `${total === traced.spans ? 'all' : 'NOT all'} of ${traced.spans.toLocaleString('en-US')}, exactly once; complete ${((replayed - exited) / 1000).toFixed(1)} s after the exit`,
+      },
       { group: GROUP, name: 'event-loop delay p99, without the preload', value: bare.loopDelayP99Ms, unit: 'ms', note: `max ${bare.loopDelayMaxMs.toFixed(1)} ms` },
       { group: GROUP, name: 'event-loop delay p99, with the preload', value: traced.loopDelayP99Ms, unit: 'ms', note: `max ${traced.loopDelayMaxMs.toFixed(1)} ms` },
       { group: GROUP, name: 'RSS max, with the preload', value: mib(traced.rssMaxBytes), unit: 'MiB', note: `without: ${mib(bare.rssMaxBytes).toFixed(0)} MiB` },
@@ -136,19 +157,47 @@ export async function run(): Promise<BenchRow[]> {
     let downAt = 0;
     let upAt = 0;
     const timers: NodeJS.Timeout[] = [];
-    const outage = await runApp({ ...base, PACE_MS: '900', AGENTOPS_PG_URL: db2, AGENTOPS_PG_SPOOL_DIR: newSpool(), AGENTOPS_PG_BUFFER_MAX_BYTES: String(bufferMax), AGENTOPS_PG_RETRY_MAX_DELAY_MS: '2000' }, true, () => {
-      const t0 = Date.now();
-      timers.push(setTimeout(() => void stopServer().then(() => (downAt = Date.now() - t0)), 15_000));
-      timers.push(setTimeout(() => void startServer().then(() => (upAt = Date.now() - t0)), 75_000));
-    });
+    const outage = await runApp(
+      { ...base, PACE_MS: '900', AGENTOPS_PG_URL: db2, AGENTOPS_PG_SPOOL_DIR: newSpool(), AGENTOPS_PG_BUFFER_MAX_BYTES: String(bufferMax), AGENTOPS_PG_RETRY_MAX_DELAY_MS: '2000' },
+      true,
+      () => {
+        const t0 = Date.now();
+        timers.push(setTimeout(() => void stopServer().then(() => (downAt = Date.now() - t0)), 15_000));
+        timers.push(setTimeout(() => void startServer().then(() => (upAt = Date.now() - t0)), 75_000));
+      },
+    );
     await startServer();
     const after = await waitForRows(db2, outage.spans, 180_000);
     const during = outage.rss.filter(([t]) => t >= downAt && t <= upAt).map(([, b]) => b);
     rows.push(
-      { group: 'PostgreSQL down for 60 s during sustained load', name: 'spans recorded (paced, ~1,100 events/s)', value: outage.spans, unit: 'spans', note: `over ${(outage.ms / 1000).toFixed(0)} s; database down from ${(downAt / 1000).toFixed(0)} s to ${(upAt / 1000).toFixed(0)} s` },
-      { group: 'PostgreSQL down for 60 s during sustained load', name: 'rows stored after recovery', value: after.rows, unit: 'rows', note: after.rows === outage.spans ? 'all of them, exactly once (primary key)' : 'NOT all' },
-      { group: 'PostgreSQL down for 60 s during sustained load', name: 'RSS max while the database was down', value: mib(Math.max(0, ...during)), unit: 'MiB', note: `documented bound: base RSS + 2 x AGENTOPS_PG_BUFFER_MAX_BYTES (${mib(bufferMax)} MiB); base without preload ${mib(bare.rssMaxBytes).toFixed(0)} MiB at full speed` },
-      { group: 'PostgreSQL down for 60 s during sustained load', name: 'event-loop delay p99 during the paced run', value: outage.loopDelayP99Ms, unit: 'ms', note: `max ${outage.loopDelayMaxMs.toFixed(1)} ms` },
+      {
+        group: 'PostgreSQL down for 60 s during sustained load',
+        name: 'spans recorded (paced, ~1,100 events/s)',
+        value: outage.spans,
+        unit: 'spans',
+        note: `over ${(outage.ms / 1000).toFixed(0)} s; database down from ${(downAt / 1000).toFixed(0)} s to ${(upAt / 1000).toFixed(0)} s`,
+      },
+      {
+        group: 'PostgreSQL down for 60 s during sustained load',
+        name: 'rows stored after recovery',
+        value: after.rows,
+        unit: 'rows',
+        note: after.rows === outage.spans ? 'all of them, exactly once (primary key)' : 'NOT all',
+      },
+      {
+        group: 'PostgreSQL down for 60 s during sustained load',
+        name: 'RSS max while the database was down',
+        value: mib(Math.max(0, ...during)),
+        unit: 'MiB',
+        note: `documented bound: base RSS + 2 x AGENTOPS_PG_BUFFER_MAX_BYTES (${mib(bufferMax)} MiB); base without preload ${mib(bare.rssMaxBytes).toFixed(0)} MiB at full speed`,
+      },
+      {
+        group: 'PostgreSQL down for 60 s during sustained load',
+        name: 'event-loop delay p99 during the paced run',
+        value: outage.loopDelayP99Ms,
+        unit: 'ms',
+        note: `max ${outage.loopDelayMaxMs.toFixed(1)} ms`,
+      },
     );
     for (const t of timers) clearTimeout(t);
   } finally {

@@ -64,7 +64,9 @@ export async function main(topic = 'battery recycling'): Promise<string> {
     const [a, b] = await Promise.all([research(session, researcher, topic), research(session, researcher, `${topic} costs`)]);
     await write(session, writer, [...a, ...b]);
     await session.end('Success', 'report written');
-    console.log(`session ${session.id} ended: ${session.eventCounts.llms} LLM calls, ${session.eventCounts.tools} tool calls, ${session.eventCounts.actions} actions, ${session.eventCounts.errors} errors`);
+    console.log(
+      `session ${session.id} ended: ${session.eventCounts.llms} LLM calls, ${session.eventCounts.tools} tool calls, ${session.eventCounts.actions} actions, ${session.eventCounts.errors} errors`,
+    );
     return session.id;
   } catch (err) {
     session.record(new ErrorEvent({ exception: err }));

@@ -50,7 +50,13 @@ export function readInstrumentationConfig(src: ConfigSource, known: readonly str
       const text = raw.trim().startsWith('{') ? raw : fs.readFileSync(raw.trim(), 'utf8');
       prices = parsePriceOverrides(text);
     } catch (err) {
-      errors.push(new ConfigError('AGENTOPS_PRICE_TABLE', `${(err as Error).message}; only the built-in prices are used`, 'a JSON file path or inline JSON {"model": {"input": 2.5, "output": 10}} in USD per 1M tokens'));
+      errors.push(
+        new ConfigError(
+          'AGENTOPS_PRICE_TABLE',
+          `${(err as Error).message}; only the built-in prices are used`,
+          'a JSON file path or inline JSON {"model": {"input": 2.5, "output": 10}} in USD per 1M tokens',
+        ),
+      );
     }
   }
 

@@ -44,4 +44,14 @@ export const INSTRUMENTATIONS: InstrumentationEntry[] = [
   { name: 'langchain', create: (o) => new LangChainInstrumentation(o), esmModules: ['@langchain/core', MANAGER_ESM_URL] },
 ];
 
-export { AgentOpsInstrumentation, AiSdkInstrumentation, AnthropicInstrumentation, BedrockInstrumentation, GoogleGenAIInstrumentation, LangChainInstrumentation, McpInstrumentation, OpenAIAgentsInstrumentation, OpenAIInstrumentation };
+export {
+  AgentOpsInstrumentation,
+  AiSdkInstrumentation,
+  AnthropicInstrumentation,
+  BedrockInstrumentation,
+  GoogleGenAIInstrumentation,
+  LangChainInstrumentation,
+  McpInstrumentation,
+  OpenAIAgentsInstrumentation,
+  OpenAIInstrumentation,
+};

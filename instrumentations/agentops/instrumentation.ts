@@ -90,72 +90,96 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
     if (mod?.Client?.prototype === undefined || mod.Session?.prototype === undefined || mod.Agent?.prototype === undefined) return;
     if (isWrapped(mod.Session.prototype.record)) return;
     const self = this;
-    this.wrapMethod(mod.Client.prototype, 'startSession', (original: AnyFn) =>
-      function startSession(this: Client, ...args: unknown[]) {
-        const session = original.apply(this, args) as Session;
-        self.guard('startSession', () => self.onSessionStart(session));
-        return session;
-      },
+    this.wrapMethod(
+      mod.Client.prototype,
+      'startSession',
+      (original: AnyFn) =>
+        function startSession(this: Client, ...args: unknown[]) {
+          const session = original.apply(this, args) as Session;
+          self.guard('startSession', () => self.onSessionStart(session));
+          return session;
+        },
     );
-    this.wrapMethod(mod.Session.prototype, 'createAgent', (original: AnyFn) =>
-      function createAgent(this: Session, ...args: unknown[]) {
-        const agent = original.apply(this, args) as Agent;
-        self.guard('createAgent', () => self.onAgentCreated(this, agent));
-        return agent;
-      },
+    this.wrapMethod(
+      mod.Session.prototype,
+      'createAgent',
+      (original: AnyFn) =>
+        function createAgent(this: Session, ...args: unknown[]) {
+          const agent = original.apply(this, args) as Agent;
+          self.guard('createAgent', () => self.onAgentCreated(this, agent));
+          return agent;
+        },
     );
-    this.wrapMethod(mod.Session.prototype, 'record', (original: AnyFn) =>
-      function record(this: Session, ...args: unknown[]) {
-        const event = original.apply(this, args) as Event | undefined;
-        // The hot path: a plain try/catch instead of guard(), which would allocate a closure per event.
-        if (event !== undefined) {
-          try {
-            self.onRecord(this, event);
-          } catch (err) {
-            self.guard('record', () => {
-              throw err;
-            });
+    this.wrapMethod(
+      mod.Session.prototype,
+      'record',
+      (original: AnyFn) =>
+        function record(this: Session, ...args: unknown[]) {
+          const event = original.apply(this, args) as Event | undefined;
+          // The hot path: a plain try/catch instead of guard(), which would allocate a closure per event.
+          if (event !== undefined) {
+            try {
+              self.onRecord(this, event);
+            } catch (err) {
+              self.guard('record', () => {
+                throw err;
+              });
+            }
           }
-        }
-        return event;
-      },
+          return event;
+        },
     );
-    this.wrapMethod(mod.Session.prototype, 'runEvent', (original: AnyFn) =>
-      function runEvent(this: Session, event: Event, fn: () => unknown) {
-        const session = this;
-        // The span starts when the original calls `fn`: by then it has filled in the event's agent
-        // from the agent scope, which the choice of parent depends on.
-        return original.call(this, event, function runEventBody(this: unknown) {
-          const ctx = self.guard('runEvent', () => self.onEventStart(session, event));
-          return ctx === undefined ? fn.call(this) : context.with(ctx, fn, this);
-        });
-      },
+    this.wrapMethod(
+      mod.Session.prototype,
+      'runEvent',
+      (original: AnyFn) =>
+        function runEvent(this: Session, event: Event, fn: () => unknown) {
+          const session = this;
+          // The span starts when the original calls `fn`: by then it has filled in the event's agent
+          // from the agent scope, which the choice of parent depends on.
+          return original.call(this, event, function runEventBody(this: unknown) {
+            const ctx = self.guard('runEvent', () => self.onEventStart(session, event));
+            return ctx === undefined ? fn.call(this) : context.with(ctx, fn, this);
+          });
+        },
     );
-    this.wrapMethod(mod.Session.prototype, 'run', (original: AnyFn) =>
-      function run(this: Session, fn: () => unknown) {
-        const state = states.get(this);
-        return state === undefined ? original.call(this, fn) : context.with(state.root.ctx, original, this, fn);
-      },
+    this.wrapMethod(
+      mod.Session.prototype,
+      'run',
+      (original: AnyFn) =>
+        function run(this: Session, fn: () => unknown) {
+          const state = states.get(this);
+          return state === undefined ? original.call(this, fn) : context.with(state.root.ctx, original, this, fn);
+        },
     );
-    this.wrapMethod(mod.Session.prototype, 'end', (original: AnyFn) =>
-      function end(this: Session, ...args: unknown[]) {
-        const result = original.apply(this, args);
-        self.guard('end', () => self.onSessionEnd(this));
-        return result;
-      },
+    this.wrapMethod(
+      mod.Session.prototype,
+      'end',
+      (original: AnyFn) =>
+        function end(this: Session, ...args: unknown[]) {
+          const result = original.apply(this, args);
+          self.guard('end', () => self.onSessionEnd(this));
+          return result;
+        },
     );
-    this.wrapMethod(mod.Agent.prototype, 'run', (original: AnyFn) =>
-      function run(this: Agent, fn: () => unknown) {
-        const ref = states.get(this.session)?.agents.get(this.id);
-        return ref === undefined ? original.call(this, fn) : context.with(ref.ctx, original, this, fn);
-      },
+    this.wrapMethod(
+      mod.Agent.prototype,
+      'run',
+      (original: AnyFn) =>
+        function run(this: Agent, fn: () => unknown) {
+          const ref = states.get(this.session)?.agents.get(this.id);
+          return ref === undefined ? original.call(this, fn) : context.with(ref.ctx, original, this, fn);
+        },
     );
-    this.wrapMethod(mod.Agent.prototype, 'end', (original: AnyFn) =>
-      function end(this: Agent, ...args: unknown[]) {
-        const result = original.apply(this, args);
-        self.guard('agent.end', () => self.onAgentEnd(this));
-        return result;
-      },
+    this.wrapMethod(
+      mod.Agent.prototype,
+      'end',
+      (original: AnyFn) =>
+        function end(this: Agent, ...args: unknown[]) {
+          const result = original.apply(this, args);
+          self.guard('agent.end', () => self.onAgentEnd(this));
+          return result;
+        },
     );
   }
 
@@ -331,4 +355,3 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
     root.end(endTime);
   }
 }
-

@@ -202,8 +202,8 @@ export function exceptionText(value: unknown): string {
 export function priceOf(e: LLMEvent, prices: Readonly<PriceTable>): number | undefined {
   if (typeof e.model !== 'string' || e.model === '' || (!isCount(e.promptTokens) && !isCount(e.completionTokens))) return undefined;
   const extra = e.attributes !== null && typeof e.attributes === 'object' ? e.attributes : {};
-  const text = (k: string): string | undefined => (typeof extra[k] === 'string' && extra[k] !== '' ? (extra[k]) : undefined);
-  const n = (k: string): number | undefined => (isCount(extra[k]) ? (extra[k]) : undefined);
+  const text = (k: string): string | undefined => (typeof extra[k] === 'string' && extra[k] !== '' ? extra[k] : undefined);
+  const n = (k: string): number | undefined => (isCount(extra[k]) ? extra[k] : undefined);
   const usage = {
     inputTokens: isCount(e.promptTokens) ? e.promptTokens : undefined,
     outputTokens: isCount(e.completionTokens) ? e.completionTokens : undefined,

@@ -66,42 +66,52 @@ export class AnthropicInstrumentation extends InstrumentationBase<AnthropicInstr
   }
 
   private deps(): RecorderDeps {
-    return recorderDeps(() => this.tracer, () => this.getConfig(), () => this.meter);
+    return recorderDeps(
+      () => this.tracer,
+      () => this.getConfig(),
+      () => this.meter,
+    );
   }
 
   patch(exports: AnthropicModule): void {
     const proto = (exports?.Anthropic ?? exports?.default)?.Messages?.prototype;
     if (proto === undefined || typeof proto.create !== 'function' || isWrapped(proto.create)) return;
     const deps = this.deps();
-    this._wrap(proto as Record<string, AnyFn>, 'create', (original: AnyFn) =>
-      function create(this: MessagesThis, ...args: unknown[]) {
-        const params = args[0];
-        try {
-          muteNativeSpans(this?._client);
-        } catch {
-          // the SDK's own span may then show up too; never an error for the app
-        }
-        return traceLlmCall(
-          deps,
-          () => U.messagesRequest(params, serverAttributes(this?._client?.baseURL)),
-          () => original.apply(this, args),
-          (result, call) => {
-            const capture = deps.options().captureContent;
-            observeSdkResult(result, call, (params as { stream?: unknown } | undefined)?.stream === true, U.messageOutcome, () => new U.MessagesStreamAccumulator(capture));
-          },
-        );
-      },
-    );
-    if (typeof proto.stream === 'function' && !isWrapped(proto.stream)) {
-      this._wrap(proto as Record<string, AnyFn>, 'stream', (original: AnyFn) =>
-        function stream(this: MessagesThis, ...args: unknown[]) {
+    this._wrap(
+      proto as Record<string, AnyFn>,
+      'create',
+      (original: AnyFn) =>
+        function create(this: MessagesThis, ...args: unknown[]) {
+          const params = args[0];
           try {
             muteNativeSpans(this?._client);
           } catch {
-            // as above
+            // the SDK's own span may then show up too; never an error for the app
           }
-          return context.with(context.active().setValue(NATIVE_MUTED, true), () => original.apply(this, args));
+          return traceLlmCall(
+            deps,
+            () => U.messagesRequest(params, serverAttributes(this?._client?.baseURL)),
+            () => original.apply(this, args),
+            (result, call) => {
+              const capture = deps.options().captureContent;
+              observeSdkResult(result, call, (params as { stream?: unknown } | undefined)?.stream === true, U.messageOutcome, () => new U.MessagesStreamAccumulator(capture));
+            },
+          );
         },
+    );
+    if (typeof proto.stream === 'function' && !isWrapped(proto.stream)) {
+      this._wrap(
+        proto as Record<string, AnyFn>,
+        'stream',
+        (original: AnyFn) =>
+          function stream(this: MessagesThis, ...args: unknown[]) {
+            try {
+              muteNativeSpans(this?._client);
+            } catch {
+              // as above
+            }
+            return context.with(context.active().setValue(NATIVE_MUTED, true), () => original.apply(this, args));
+          },
       );
     }
   }

@@ -4,7 +4,6 @@ import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
 import { messageOutput, messagesInput } from './messages';
 
-
 export function messagesRequest(params: unknown, server: AttributeMap): LlmRequest {
   const p = obj(params);
   return {

@@ -29,6 +29,7 @@ import * as B from './semconv';
 import type { BedrockInstrumentationConfig, BedrockModule, BodyFamily, ClientThis } from './types';
 import * as U from './utils';
 import { PACKAGE_VERSION } from '../../src/shared/version';
+import { InvokeStreamAccumulator } from './invoke-stream';
 
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -57,7 +58,7 @@ function plan(kind: B.CommandName, input: unknown, server: AttributeMap, capture
   const streaming = kind === B.INVOKE_MODEL_STREAM;
   return {
     request: U.invokeRequest(modelId, family, body, server, streaming),
-    stream: streaming ? { key: 'body', accumulator: () => new U.InvokeStreamAccumulator(family, capture) } : undefined,
+    stream: streaming ? { key: 'body', accumulator: () => new InvokeStreamAccumulator(family, capture) } : undefined,
     outcome: (output) => U.invokeOutcome(family, U.decodeJson(obj(output).body)),
   };
 }
@@ -82,7 +83,11 @@ export class BedrockInstrumentation extends InstrumentationBase<BedrockInstrumen
   }
 
   private deps(): RecorderDeps {
-    return recorderDeps(() => this.tracer, () => this.getConfig(), () => this.meter);
+    return recorderDeps(
+      () => this.tracer,
+      () => this.getConfig(),
+      () => this.meter,
+    );
   }
 
   /** Patches the SDK module given (also usable on a module loaded before the preload). */
@@ -92,31 +97,34 @@ export class BedrockInstrumentation extends InstrumentationBase<BedrockInstrumen
     if (proto === undefined || typeof proto.send !== 'function' || isWrapped(Object.getOwnPropertyDescriptor(proto, 'send')?.value)) return;
     const deps = this.deps();
     const kindOf = commandKinds(exports);
-    this._wrap(proto as Record<string, AnyFn>, 'send', (original: AnyFn) =>
-      function send(this: ClientThis, ...args: unknown[]) {
-        const kind = kindOf(args[0]);
-        if (kind === undefined) return original.apply(this, args);
-        const sentAt = performance.now();
-        const server = serverOf(this);
-        let p: CallPlan | undefined;
-        // Set by the recorder right after `original` returns, so before any response can arrive.
-        let call: LlmCall | undefined;
-        const done = (output: unknown): void => {
-          if (call !== undefined && p !== undefined) guard(call, () => watchOutput(output, p!, call!, sentAt, server));
-        };
-        const failed = (err: unknown): void => call?.fail(err, server.value);
-        return traceLlmCall(
-          deps,
-          () => {
-            p = plan(kind, obj(args[0]).input, server.value ?? {}, deps.options().captureContent);
-            return p.request;
-          },
-          () => sendObserved(original, this, args, done, failed),
-          (_result, c) => {
-            call = c;
-          },
-        );
-      },
+    this._wrap(
+      proto as Record<string, AnyFn>,
+      'send',
+      (original: AnyFn) =>
+        function send(this: ClientThis, ...args: unknown[]) {
+          const kind = kindOf(args[0]);
+          if (kind === undefined) return original.apply(this, args);
+          const sentAt = performance.now();
+          const server = serverOf(this);
+          let p: CallPlan | undefined;
+          // Set by the recorder right after `original` returns, so before any response can arrive.
+          let call: LlmCall | undefined;
+          const done = (output: unknown): void => {
+            if (call !== undefined && p !== undefined) guard(call, () => watchOutput(output, p!, call!, sentAt, server));
+          };
+          const failed = (err: unknown): void => call?.fail(err, server.value);
+          return traceLlmCall(
+            deps,
+            () => {
+              p = plan(kind, obj(args[0]).input, server.value ?? {}, deps.options().captureContent);
+              return p.request;
+            },
+            () => sendObserved(original, this, args, done, failed),
+            (_result, c) => {
+              call = c;
+            },
+          );
+        },
     );
   }
 

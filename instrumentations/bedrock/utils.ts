@@ -123,7 +123,13 @@ function finish(reason: unknown): string[] {
 export function converseOutcome(output: unknown): LlmOutcome {
   const o = obj(output);
   const message: unknown = obj(o.output).message;
-  return { finishReasons: finish(o.stopReason), usage: converseUsage(o.usage), completion: message !== undefined ? [message] : undefined, output: () => BM.converseOutput(message, str(o.stopReason)), attributes: responseAttributes(o) };
+  return {
+    finishReasons: finish(o.stopReason),
+    usage: converseUsage(o.usage),
+    completion: message !== undefined ? [message] : undefined,
+    output: () => BM.converseOutput(message, str(o.stopReason)),
+    attributes: responseAttributes(o),
+  };
 }
 
 interface Block {
@@ -210,7 +216,7 @@ export function decodeJson(body: unknown): Obj | undefined {
   else return undefined;
   try {
     const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v) : undefined;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
   } catch {
     return undefined;
   }
@@ -234,37 +240,75 @@ export function invokeRequest(modelId: string | undefined, family: BodyFamily, b
   const b = obj(body);
   switch (family) {
     case 'anthropic':
-      return request(modelId, S.OPERATION_CHAT, streaming, messagesPrompt(b.system, b.messages), {
-        [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(b.max_tokens),
-        [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(b.temperature),
-        [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(b.top_p),
-        [S.ATTR_GEN_AI_REQUEST_TOP_K]: num(b.top_k),
-        [S.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: strList(b.stop_sequences),
-      }, server, () => AM.messagesInput(b.messages, b.system));
+      return request(
+        modelId,
+        S.OPERATION_CHAT,
+        streaming,
+        messagesPrompt(b.system, b.messages),
+        {
+          [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(b.max_tokens),
+          [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(b.temperature),
+          [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(b.top_p),
+          [S.ATTR_GEN_AI_REQUEST_TOP_K]: num(b.top_k),
+          [S.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: strList(b.stop_sequences),
+        },
+        server,
+        () => AM.messagesInput(b.messages, b.system),
+      );
     case 'nova': {
       const c = obj(b.inferenceConfig);
-      return request(modelId, S.OPERATION_CHAT, streaming, messagesPrompt(b.system, b.messages), {
-        [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(c.maxTokens ?? c.max_new_tokens),
-        [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(c.temperature),
-        [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(c.topP ?? c.top_p),
-        [S.ATTR_GEN_AI_REQUEST_TOP_K]: num(c.topK ?? c.top_k),
-        [S.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: strList(c.stopSequences ?? c.stop_sequences),
-      }, server, () => BM.converseInput(b.messages, b.system));
+      return request(
+        modelId,
+        S.OPERATION_CHAT,
+        streaming,
+        messagesPrompt(b.system, b.messages),
+        {
+          [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(c.maxTokens ?? c.max_new_tokens),
+          [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(c.temperature),
+          [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(c.topP ?? c.top_p),
+          [S.ATTR_GEN_AI_REQUEST_TOP_K]: num(c.topK ?? c.top_k),
+          [S.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: strList(c.stopSequences ?? c.stop_sequences),
+        },
+        server,
+        () => BM.converseInput(b.messages, b.system),
+      );
     }
     case 'llama':
-      return request(modelId, B.OPERATION_TEXT_COMPLETION, streaming, b.prompt, {
-        [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(b.max_gen_len),
-        [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(b.temperature),
-        [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(b.top_p),
-      }, server, () => BM.promptInput(b.prompt));
+      return request(
+        modelId,
+        B.OPERATION_TEXT_COMPLETION,
+        streaming,
+        b.prompt,
+        {
+          [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(b.max_gen_len),
+          [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(b.temperature),
+          [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(b.top_p),
+        },
+        server,
+        () => BM.promptInput(b.prompt),
+      );
     default: {
-      const operation = /embed/i.test(modelId ?? '') ? S.OPERATION_EMBEDDINGS : Array.isArray(b.messages) ? S.OPERATION_CHAT : typeof (b.prompt ?? b.inputText) === 'string' ? B.OPERATION_TEXT_COMPLETION : S.OPERATION_CHAT;
-      return request(modelId, operation, streaming, b.messages ?? b.prompt ?? b.inputText, {
-        [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(b.max_tokens),
-        [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(b.temperature),
-        [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(b.top_p),
-        [S.ATTR_GEN_AI_REQUEST_TOP_K]: num(b.top_k),
-      }, server, typeof (b.prompt ?? b.inputText) === 'string' ? () => BM.promptInput(b.prompt ?? b.inputText) : undefined);
+      const operation = /embed/i.test(modelId ?? '')
+        ? S.OPERATION_EMBEDDINGS
+        : Array.isArray(b.messages)
+          ? S.OPERATION_CHAT
+          : typeof (b.prompt ?? b.inputText) === 'string'
+            ? B.OPERATION_TEXT_COMPLETION
+            : S.OPERATION_CHAT;
+      return request(
+        modelId,
+        operation,
+        streaming,
+        b.messages ?? b.prompt ?? b.inputText,
+        {
+          [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(b.max_tokens),
+          [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(b.temperature),
+          [S.ATTR_GEN_AI_REQUEST_TOP_P]: num(b.top_p),
+          [S.ATTR_GEN_AI_REQUEST_TOP_K]: num(b.top_k),
+        },
+        server,
+        typeof (b.prompt ?? b.inputText) === 'string' ? () => BM.promptInput(b.prompt ?? b.inputText) : undefined,
+      );
     }
   }
 }
@@ -273,7 +317,7 @@ export function invokeRequest(modelId: string | undefined, family: BodyFamily, b
  * Token counts the service adds to the last chunk of an InvokeModel stream
  * (`amazon-bedrock-invocationMetrics`), for whatever the model's own events did not report.
  */
-function withInvocationMetrics(u: TokenUsage, metrics: unknown): TokenUsage {
+export function withInvocationMetrics(u: TokenUsage, metrics: unknown): TokenUsage {
   if (metrics === undefined) return u;
   const m = obj(metrics);
   const fromMetrics = withCache(count(m.inputTokenCount), count(m.outputTokenCount), count(m.cacheReadInputTokenCount), count(m.cacheWriteInputTokenCount));
@@ -281,9 +325,9 @@ function withInvocationMetrics(u: TokenUsage, metrics: unknown): TokenUsage {
   return { ...u, inputTokens: u.inputTokens ?? fromMetrics.inputTokens, outputTokens: u.outputTokens ?? fromMetrics.outputTokens };
 }
 
-const METRICS_KEY = 'amazon-bedrock-invocationMetrics';
+export const METRICS_KEY = 'amazon-bedrock-invocationMetrics';
 
-function llamaUsage(b: Obj): TokenUsage {
+export function llamaUsage(b: Obj): TokenUsage {
   return { inputTokens: count(b.prompt_token_count), outputTokens: count(b.generation_token_count ?? b.generation_count) };
 }
 
@@ -297,60 +341,24 @@ export function invokeOutcome(family: BodyFamily, body: Obj | undefined): LlmOut
       break;
     case 'nova': {
       const message: unknown = obj(b.output).message;
-      out = { finishReasons: finish(b.stopReason), usage: converseUsage(b.usage), completion: message !== undefined ? [message] : undefined, output: () => BM.converseOutput(message, str(b.stopReason)) };
+      out = {
+        finishReasons: finish(b.stopReason),
+        usage: converseUsage(b.usage),
+        completion: message !== undefined ? [message] : undefined,
+        output: () => BM.converseOutput(message, str(b.stopReason)),
+      };
       break;
     }
     case 'llama':
-      out = { finishReasons: finish(b.stop_reason), usage: llamaUsage(b), completion: typeof b.generation === 'string' ? [{ role: 'assistant', content: b.generation }] : undefined, output: () => BM.generationOutput(str(b.generation) ?? undefined, str(b.stop_reason)) };
+      out = {
+        finishReasons: finish(b.stop_reason),
+        usage: llamaUsage(b),
+        completion: typeof b.generation === 'string' ? [{ role: 'assistant', content: b.generation }] : undefined,
+        output: () => BM.generationOutput(str(b.generation) ?? undefined, str(b.stop_reason)),
+      };
       break;
     default:
       out = { usage: {} };
   }
   return { ...out, usage: withInvocationMetrics(out.usage, b[METRICS_KEY]) };
-}
-
-/**
- * Accumulates an InvokeModel stream: each `chunk` event's `bytes` is one JSON event of the model
- * family (Anthropic's raw Messages events, Nova's Converse-shaped events, Llama's cumulative
- * generation counts), and the last one carries the service's invocation metrics.
- */
-export class InvokeStreamAccumulator {
-  private readonly anthropic: AU.MessagesStreamAccumulator | undefined;
-  private readonly nova: ConverseStreamAccumulator | undefined;
-  private metrics: unknown;
-  private text: string | undefined;
-  private stopReason: string | undefined;
-  private readonly llama: Obj = {};
-
-  constructor(
-    private readonly family: BodyFamily,
-    private readonly captureContent: boolean,
-  ) {
-    if (family === 'anthropic') this.anthropic = new AU.MessagesStreamAccumulator(captureContent);
-    if (family === 'nova') this.nova = new ConverseStreamAccumulator(captureContent);
-  }
-
-  add(event: unknown): void {
-    const chunk = decodeJson(obj(obj(event).chunk).bytes);
-    if (chunk === undefined) return;
-    if (chunk[METRICS_KEY] !== undefined) this.metrics = chunk[METRICS_KEY];
-    if (this.anthropic !== undefined) this.anthropic.add(chunk);
-    else if (this.nova !== undefined) this.nova.add(chunk);
-    else if (this.family === 'llama') {
-      // `prompt_token_count` comes once (first chunk), `generation_token_count` is cumulative.
-      for (const k of ['prompt_token_count', 'generation_token_count', 'generation_count']) if (typeof chunk[k] === 'number') this.llama[k] = chunk[k];
-      this.stopReason = str(chunk.stop_reason) ?? this.stopReason;
-      if (this.captureContent && typeof chunk.generation === 'string') this.text = (this.text ?? '') + chunk.generation;
-    }
-  }
-
-  outcome(): LlmOutcome {
-    let out: LlmOutcome;
-    if (this.anthropic !== undefined) out = this.anthropic.outcome();
-    else if (this.nova !== undefined) out = this.nova.outcome();
-    else if (this.family === 'llama') {
-      out = { finishReasons: this.stopReason !== undefined ? [this.stopReason] : [], usage: llamaUsage(this.llama), completion: this.text !== undefined ? [{ role: 'assistant', content: this.text }] : undefined, ...(this.captureContent ? { output: () => BM.generationOutput(this.text, this.stopReason) } : {}) };
-    } else out = { usage: {} };
-    return { ...out, usage: withInvocationMetrics(out.usage, this.metrics) };
-  }
 }

@@ -37,7 +37,6 @@ export function recorderDeps(getTracer: () => Tracer, getConfig: () => GenAiConf
   };
 }
 
-
 /**
  * Ends `call` when what the SDK returned completes: the parsed body (`toOutcome`), or, for a
  * stream, its last chunk (`accumulate` sees every chunk), the caller leaving early, or an error.

@@ -136,11 +136,10 @@ export function sourceCostUsd(provider: string | undefined, model: string, usage
     const cost = tokenCost(prices, usage);
     if (cost !== undefined) return cost;
   }
-  const full = g.calcPrice(
-    { input_tokens: usage.input, output_tokens: usage.output, cache_read_tokens: usage.cacheRead, cache_write_tokens: usage.cacheWrite },
-    model,
-    { providerId: r.providerId, timestamp: at ?? new Date() },
-  );
+  const full = g.calcPrice({ input_tokens: usage.input, output_tokens: usage.output, cache_read_tokens: usage.cacheRead, cache_write_tokens: usage.cacheWrite }, model, {
+    providerId: r.providerId,
+    timestamp: at ?? new Date(),
+  });
   return full === null ? undefined : full.total_price;
 }
 
@@ -196,7 +195,7 @@ function compile(prices: ModelPrice): Rates | null {
     if (!isRate(v)) return null;
   }
   const r = { input: prices.input_mtok, output: prices.output_mtok, read: prices.cache_read_mtok, write: prices.cache_write_mtok, request: prices[PER_REQUEST] };
-  return isRate(r.input) && isRate(r.output) && isRate(r.read) && isRate(r.write) && isRate(r.request) ? (r) : null;
+  return isRate(r.input) && isRate(r.output) && isRate(r.read) && isRate(r.write) && isRate(r.request) ? r : null;
 }
 
 /** A tier is chosen by the total input tokens, as the source does. */

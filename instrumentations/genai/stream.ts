@@ -25,12 +25,7 @@ interface ApiPromiseLike {
 export function isApiPromise(value: unknown): value is ApiPromiseLike {
   const v = value as Partial<ApiPromiseLike> | null;
   return (
-    v !== null &&
-    typeof v === 'object' &&
-    typeof v.then === 'function' &&
-    typeof v.parseResponse === 'function' &&
-    v.responsePromise !== undefined &&
-    typeof (v.responsePromise).then === 'function'
+    v !== null && typeof v === 'object' && typeof v.then === 'function' && typeof v.parseResponse === 'function' && v.responsePromise !== undefined && typeof v.responsePromise.then === 'function'
   );
 }
 

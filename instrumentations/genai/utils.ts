@@ -50,5 +50,5 @@ export function compact(attrs: AttributeMap): AttributeMap {
 export type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function obj(v: unknown): Obj {
-  return v !== null && typeof v === 'object' ? (v) : {};
+  return v !== null && typeof v === 'object' ? v : {};
 }

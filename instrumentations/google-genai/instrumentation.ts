@@ -64,7 +64,11 @@ export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAII
   }
 
   private deps(): RecorderDeps {
-    return recorderDeps(() => this.tracer, () => this.getConfig(), () => this.meter);
+    return recorderDeps(
+      () => this.tracer,
+      () => this.getConfig(),
+      () => this.meter,
+    );
   }
 
   /** Patches the SDK module given: clients constructed from then on are traced. */

@@ -90,7 +90,10 @@ export function candidatesOutput(candidates: Array<{ content: unknown; finishRea
   return candidates.map((c) => {
     const m = contentMessage(c.content);
     const called = m.parts.some((p) => p.type === 'tool_call');
-    return { role: m.role === 'user' ? 'assistant' : m.role, parts: m.parts, finish_reason: called && (c.finishReason === undefined || c.finishReason === 'STOP') ? 'tool_call' : finishReason(c.finishReason, FINISH) };
+    return {
+      role: m.role === 'user' ? 'assistant' : m.role,
+      parts: m.parts,
+      finish_reason: called && (c.finishReason === undefined || c.finishReason === 'STOP') ? 'tool_call' : finishReason(c.finishReason, FINISH),
+    };
   });
 }
-

@@ -166,7 +166,16 @@ export class AgentOpsCallbackHandler {
     );
   }
 
-  private startChain(serialized: unknown, runId: string, parentRunId: string | undefined, tags: unknown, metadata: unknown, runType: string | undefined, given: string | undefined, prefix: string): void {
+  private startChain(
+    serialized: unknown,
+    runId: string,
+    parentRunId: string | undefined,
+    tags: unknown,
+    metadata: unknown,
+    runType: string | undefined,
+    given: string | undefined,
+    prefix: string,
+  ): void {
     if (!this.deps.enabled()) return;
     const parent = this.parentOf(parentRunId, metadata);
     const place = parent?.place ?? currentPlacement();

@@ -56,8 +56,17 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
     const slot = globalThis as unknown as Record<symbol, AgentOpsCallbackHandler | undefined>;
     let h = slot[HANDLER_SLOT];
     if (h === undefined) {
-      const deps = recorderDeps(() => this.tracer, () => this.getConfig());
-      h = new AgentOpsCallbackHandler({ get tracer() { return deps.tracer; }, options: () => deps.options(), enabled: () => enabled });
+      const deps = recorderDeps(
+        () => this.tracer,
+        () => this.getConfig(),
+      );
+      h = new AgentOpsCallbackHandler({
+        get tracer() {
+          return deps.tracer;
+        },
+        options: () => deps.options(),
+        enabled: () => enabled,
+      });
       Object.defineProperty(slot, HANDLER_SLOT, { value: h, configurable: true, enumerable: false, writable: true });
     }
     return h;
@@ -67,17 +76,20 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
     const manager = exports?.CallbackManager;
     if (manager === undefined || typeof manager._configureSync !== 'function' || isWrapped(manager._configureSync)) return;
     const handler = this.handler();
-    this._wrap(manager as unknown as Record<string, AnyFn>, '_configureSync', (original: AnyFn) =>
-      function _configureSync(this: new () => CallbackManagerLike, ...args: unknown[]) {
-        let configured = original.apply(this, args) as CallbackManagerLike | undefined;
-        try {
-          if (configured === undefined) configured = new this();
-          if (!configured.handlers?.some((h) => h.name === handler.name)) configured.addHandler?.(handler, true);
-        } catch {
-          // a manager of a shape we do not know: left as LangChain made it
-        }
-        return configured;
-      },
+    this._wrap(
+      manager as unknown as Record<string, AnyFn>,
+      '_configureSync',
+      (original: AnyFn) =>
+        function _configureSync(this: new () => CallbackManagerLike, ...args: unknown[]) {
+          let configured = original.apply(this, args) as CallbackManagerLike | undefined;
+          try {
+            if (configured === undefined) configured = new this();
+            if (!configured.handlers?.some((h) => h.name === handler.name)) configured.addHandler?.(handler, true);
+          } catch {
+            // a manager of a shape we do not know: left as LangChain made it
+          }
+          return configured;
+        },
     );
   }
 

@@ -147,15 +147,21 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     const self = this;
     const deps = this.deps();
     const target = proto as Record<string, AnyFn>;
-    this._wrap(target, 'request', (original: AnyFn) =>
-      function request(this: ProtocolThis, ...args: unknown[]) {
-        return self.isEnabled() ? traceRequest(deps, this, original, args) : original.apply(this, args);
-      },
+    this._wrap(
+      target,
+      'request',
+      (original: AnyFn) =>
+        function request(this: ProtocolThis, ...args: unknown[]) {
+          return self.isEnabled() ? traceRequest(deps, this, original, args) : original.apply(this, args);
+        },
     );
-    this._wrap(target, '_onrequest', (original: AnyFn) =>
-      function _onrequest(this: ProtocolThis, ...args: unknown[]) {
-        return self.isEnabled() ? dispatchRequest(deps, this, original, args) : original.apply(this, args);
-      },
+    this._wrap(
+      target,
+      '_onrequest',
+      (original: AnyFn) =>
+        function _onrequest(this: ProtocolThis, ...args: unknown[]) {
+          return self.isEnabled() ? dispatchRequest(deps, this, original, args) : original.apply(this, args);
+        },
     );
   }
 

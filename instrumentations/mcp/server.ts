@@ -30,7 +30,6 @@ function isPromise(v: unknown): v is Promise<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
 
-
 /**
  * Runs `Protocol._onrequest` (`original`): the request's trace context is taken out and made
  * current, and the handler it dispatches to is traced. The SDK reads the handler from its map

@@ -66,7 +66,11 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
   }
 
   private deps(): RecorderDeps {
-    return recorderDeps(() => this.tracer, () => this.getConfig(), () => this.meter);
+    return recorderDeps(
+      () => this.tracer,
+      () => this.getConfig(),
+      () => this.meter,
+    );
   }
 
   /** Patches the SDK module given (also usable on a module loaded before the preload). */
@@ -78,19 +82,22 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     for (const m of METHODS) {
       const proto = m.resource(client)?.prototype;
       if (proto === undefined || typeof proto.create !== 'function' || isWrapped(proto.create)) continue;
-      this._wrap(proto as Record<string, AnyFn>, 'create', (original: AnyFn) =>
-        function create(this: ResourceThis, ...args: unknown[]) {
-          const body = args[0];
-          return traceLlmCall(
-            deps,
-            () => U.withProvider(m.describe(body, serverAttributes(this?._client?.baseURL)), U.providerOf(this?._client, azure)),
-            () => original.apply(this, args),
-            (result, call) => {
-              const capture = deps.options().captureContent;
-              observeSdkResult(result, call, (body as { stream?: unknown } | undefined)?.stream === true, m.outcome, () => m.accumulator(capture));
-            },
-          );
-        },
+      this._wrap(
+        proto as Record<string, AnyFn>,
+        'create',
+        (original: AnyFn) =>
+          function create(this: ResourceThis, ...args: unknown[]) {
+            const body = args[0];
+            return traceLlmCall(
+              deps,
+              () => U.withProvider(m.describe(body, serverAttributes(this?._client?.baseURL)), U.providerOf(this?._client, azure)),
+              () => original.apply(this, args),
+              (result, call) => {
+                const capture = deps.options().captureContent;
+                observeSdkResult(result, call, (body as { stream?: unknown } | undefined)?.stream === true, m.outcome, () => m.accumulator(capture));
+              },
+            );
+          },
       );
     }
   }

@@ -8,7 +8,6 @@ import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils
 import { chatInput, chatOutput, responseOutput, responsesInput } from './messages';
 import * as O from './semconv';
 
-
 /** `azure.ai.openai` for a client of the module's `AzureOpenAI` class, else `openai`. */
 export function providerOf(client: unknown, azureClass: unknown): string {
   return typeof azureClass === 'function' && client instanceof (azureClass as new () => unknown) ? O.PROVIDER_AZURE_OPENAI : S.PROVIDER_OPENAI;

@@ -60,7 +60,12 @@ export function describeDbError(err: unknown, target: string, table?: string): C
   const cause = { cause: err };
   switch (code) {
     case 'ECONNREFUSED':
-      return new CliError(`cannot connect to PostgreSQL at ${target}: connection refused`, EXIT_FAILURE, 'start PostgreSQL (docker compose up -d postgres) or point AGENTOPS_PG_URL at a running server', cause);
+      return new CliError(
+        `cannot connect to PostgreSQL at ${target}: connection refused`,
+        EXIT_FAILURE,
+        'start PostgreSQL (docker compose up -d postgres) or point AGENTOPS_PG_URL at a running server',
+        cause,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new CliError(`cannot connect to PostgreSQL at ${target}: host not found`, EXIT_FAILURE, 'check the host in AGENTOPS_PG_URL / AGENTOPS_PG_HOST', cause);
@@ -70,7 +75,12 @@ export function describeDbError(err: unknown, target: string, table?: string): C
       return new CliError(`cannot connect to PostgreSQL at ${target}: ${code}`, EXIT_FAILURE, 'check the host, port and firewall; AGENTOPS_PG_CONNECT_TIMEOUT_MS sets the wait', cause);
     case '28P01':
     case '28000':
-      return new CliError(`PostgreSQL at ${target} refused the credentials: ${msg}`, EXIT_FAILURE, 'check the user and password in AGENTOPS_PG_URL (or AGENTOPS_PG_USER / AGENTOPS_PG_PASSWORD)', cause);
+      return new CliError(
+        `PostgreSQL at ${target} refused the credentials: ${msg}`,
+        EXIT_FAILURE,
+        'check the user and password in AGENTOPS_PG_URL (or AGENTOPS_PG_USER / AGENTOPS_PG_PASSWORD)',
+        cause,
+      );
     case '3D000':
       return new CliError(`PostgreSQL at ${target}: ${msg}`, EXIT_FAILURE, 'create it (createdb, or CREATE DATABASE) or set the database in AGENTOPS_PG_URL', cause);
     case '42P01':

@@ -49,7 +49,11 @@ export function shortTime(ns: bigint | null | undefined): string {
 export function formatCost(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || !Number.isFinite(usd)) return '';
   if (usd === 0) return '$0';
-  if (usd < 0.01) return `$${usd.toPrecision(2).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '')}`;
+  if (usd < 0.01)
+    return `$${usd
+      .toPrecision(2)
+      .replace(/(\.\d*?)0+$/, '$1')
+      .replace(/\.$/, '')}`;
   return `$${usd.toFixed(2)}`;
 }
 

@@ -45,7 +45,6 @@ export function mainHelp(): string {
   ].join('\n');
 }
 
-
 function report(io: Io, err: unknown, verbose: boolean): number {
   if (err instanceof OutputClosed) return EXIT_OK;
   if (err instanceof CliError) {

@@ -122,8 +122,36 @@ export interface Glyphs {
   micro: string;
 }
 
-export const UNICODE: Glyphs = { branch: '├─ ', last: '└─ ', pipe: '│  ', blank: '   ', fill: '█', empty: ' ', edge: '│', tick: '▏', ellipsis: '…', arrow: '→', missing: '⋯', separator: ' · ', micro: 'µ' };
-export const ASCII: Glyphs = { branch: '|- ', last: '`- ', pipe: '|  ', blank: '   ', fill: '#', empty: ' ', edge: '|', tick: '|', ellipsis: '...', arrow: '->', missing: '...', separator: ' | ', micro: 'u' };
+export const UNICODE: Glyphs = {
+  branch: '├─ ',
+  last: '└─ ',
+  pipe: '│  ',
+  blank: '   ',
+  fill: '█',
+  empty: ' ',
+  edge: '│',
+  tick: '▏',
+  ellipsis: '…',
+  arrow: '→',
+  missing: '⋯',
+  separator: ' · ',
+  micro: 'µ',
+};
+export const ASCII: Glyphs = {
+  branch: '|- ',
+  last: '`- ',
+  pipe: '|  ',
+  blank: '   ',
+  fill: '#',
+  empty: ' ',
+  edge: '|',
+  tick: '|',
+  ellipsis: '...',
+  arrow: '->',
+  missing: '...',
+  separator: ' | ',
+  micro: 'u',
+};
 
 /** Depth-first order with tree prefixes; iterative, so a 10,000-deep chain does not overflow. */
 export function flattenTree(roots: readonly TreeNode[], g: Glyphs = UNICODE): FlatNode[] {

@@ -54,9 +54,7 @@ export class Client {
       clientLog.limited(
         'warn',
         'record-no-session',
-        this.open.size === 0
-          ? 'record(): no session is open; start one with client.startSession()'
-          : 'record(): several sessions are open and none is current; use session.record() or session.run()',
+        this.open.size === 0 ? 'record(): no session is open; start one with client.startSession()' : 'record(): several sessions are open and none is current; use session.record() or session.run()',
       );
       return undefined;
     }

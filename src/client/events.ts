@@ -180,4 +180,3 @@ function errorMessage(e: unknown): string | undefined {
 function errorStack(e: unknown): string | undefined {
   return e instanceof Error ? (readSafely(() => e.stack) as string | undefined) : undefined;
 }
-

@@ -206,7 +206,9 @@ export class Session {
     }
     let state = endState;
     if (!END_STATES.includes(state)) {
-      clientLog.limited('warn', 'end-state', `unknown end state ${JSON.stringify(String(endState)).slice(0, 60)}; expected Success, Fail or Indeterminate; using Indeterminate`, { sessionId: this.id });
+      clientLog.limited('warn', 'end-state', `unknown end state ${JSON.stringify(String(endState)).slice(0, 60)}; expected Success, Fail or Indeterminate; using Indeterminate`, {
+        sessionId: this.id,
+      });
       state = 'Indeterminate';
     }
     for (const agent of this.agents.values()) agent.end();
@@ -238,4 +240,3 @@ function argsAsParams(args: unknown[]): unknown {
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
-

@@ -88,7 +88,13 @@ export function readTelemetryConfig(src: ConfigSource): Loaded<TelemetryConfig> 
     maxExportBatchSize: g(() => readInt(src, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000), 512),
   };
   if (batch.maxExportBatchSize > batch.maxQueueSize) {
-    errors.push(new ConfigError('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', `${batch.maxExportBatchSize} is larger than OTEL_BSP_MAX_QUEUE_SIZE (${batch.maxQueueSize})`, 'a batch size no larger than the queue size; using the queue size'));
+    errors.push(
+      new ConfigError(
+        'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+        `${batch.maxExportBatchSize} is larger than OTEL_BSP_MAX_QUEUE_SIZE (${batch.maxQueueSize})`,
+        'a batch size no larger than the queue size; using the queue size',
+      ),
+    );
     batch.maxExportBatchSize = batch.maxQueueSize;
   }
 

@@ -76,9 +76,7 @@ export class EngineCore {
 
   async drain(deadline: number, final: boolean): Promise<DrainReport> {
     await Promise.all(
-      this.destinations.map((d) =>
-        d.drain(deadline, final).catch((err: unknown) => logger.limited('error', `engine.drain.${d.name}`, `${d.name} exporter failed to drain`, { error: err })),
-      ),
+      this.destinations.map((d) => d.drain(deadline, final).catch((err: unknown) => logger.limited('error', `engine.drain.${d.name}`, `${d.name} exporter failed to drain`, { error: err }))),
     );
     return { spoolHasWork: await this.spoolHasWork() };
   }

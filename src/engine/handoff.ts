@@ -116,7 +116,7 @@ export class HandoffSpanProcessor implements SpanProcessor {
         return new WorkerHost(this.options.destinations, (pending) => this.fallBack(pending));
       } catch (err) {
         this.workerFailures++;
-        logger.error('no export thread could start; exporting on the app\'s thread', { error: err });
+        logger.error("no export thread could start; exporting on the app's thread", { error: err });
       }
     }
     return new InlineHost(this.options.destinations);
@@ -131,7 +131,10 @@ export class HandoffSpanProcessor implements SpanProcessor {
       for (const b of pending) this.host.send(b.spans, undefined);
     } catch (err) {
       logger.error('the in-thread exporters could not start either; spans are dropped', { error: err });
-      this.dropEverywhere('no_exporter', pending.reduce((n, b) => n + b.spans.length, 0));
+      this.dropEverywhere(
+        'no_exporter',
+        pending.reduce((n, b) => n + b.spans.length, 0),
+      );
     }
   }
 

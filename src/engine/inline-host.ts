@@ -15,7 +15,10 @@ export class InlineHost implements EngineHost {
   private handedOff = 0;
   private stopped = false;
 
-  constructor(cfg: DestinationsConfig, private readonly workerFailures = 0) {
+  constructor(
+    cfg: DestinationsConfig,
+    private readonly workerFailures = 0,
+  ) {
     this.core = new EngineCore(createDestinations(cfg));
   }
 

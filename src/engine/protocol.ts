@@ -33,8 +33,6 @@ export interface WorkerInit {
   statsIntervalMs: number;
 }
 
-export type ToWorker =
-  | { type: 'spans'; spans: WireSpan[]; defs?: WireDefinitions }
-  | { type: 'drain'; seq: number; deadline: number; final: boolean };
+export type ToWorker = { type: 'spans'; spans: WireSpan[]; defs?: WireDefinitions } | { type: 'drain'; seq: number; deadline: number; final: boolean };
 
 export type FromWorker = { type: 'stats'; stats: StatsReport } | { type: 'drained'; seq: number; report: DrainReport; stats: StatsReport };

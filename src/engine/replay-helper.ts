@@ -82,7 +82,6 @@ export function acquireLock(cfg: DestinationsConfig): (() => void) | undefined {
   return undefined;
 }
 
-
 /** Resolves once process `pid` has ended (or after `maxMs`). */
 export async function parentGone(pid: number, maxMs = 10_000): Promise<void> {
   const until = Date.now() + maxMs;

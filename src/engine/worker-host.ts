@@ -119,10 +119,13 @@ export class WorkerHost implements EngineHost {
     return new Promise<DrainReport>((resolve) => {
       // A drain the worker never answers still settles. The timer stays ref'd: an app awaiting
       // forceFlush() (session.end() does) must not see its process end with the promise pending.
-      const t = setTimeout(() => {
-        this.drainWaiters.delete(seq);
-        resolve({ spoolHasWork: true, timedOut: true });
-      }, Math.max(0, deadline - Date.now()) + DRAIN_GRACE_MS);
+      const t = setTimeout(
+        () => {
+          this.drainWaiters.delete(seq);
+          resolve({ spoolHasWork: true, timedOut: true });
+        },
+        Math.max(0, deadline - Date.now()) + DRAIN_GRACE_MS,
+      );
       this.drainWaiters.set(seq, (r) => {
         clearTimeout(t);
         resolve(r);
@@ -137,7 +140,15 @@ export class WorkerHost implements EngineHost {
     } catch {
       // not available on this runtime
     }
-    return { mode: this.mode, handedOff: this.handedOff, consumed: Atomics.load(this.shared, SLOT.CONSUMED), backpressureWaits: this.waits, backpressureMs: Math.round(this.waitedMs), workerUtilization: utilization, workerFailures: this.failed ? 1 : 0 };
+    return {
+      mode: this.mode,
+      handedOff: this.handedOff,
+      consumed: Atomics.load(this.shared, SLOT.CONSUMED),
+      backpressureWaits: this.waits,
+      backpressureMs: Math.round(this.waitedMs),
+      workerUtilization: utilization,
+      workerFailures: this.failed ? 1 : 0,
+    };
   }
 
   private requestDrain(deadline: number, final: boolean): number {

@@ -15,10 +15,13 @@ export class IdleWaiters {
         clearTimeout(timer);
         resolve(true);
       };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== onIdle);
-        resolve(false);
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          this.waiters = this.waiters.filter((w) => w !== onIdle);
+          resolve(false);
+        },
+        Math.max(0, timeoutMs),
+      );
       timer.unref();
       this.waiters.push(onIdle);
     });

@@ -82,11 +82,9 @@ export function startSelfMetrics(cfg: MetricsConfig, resource: Resource, health:
   const observeEach = (read: (name: string, result: ObservableResult) => void) => (result: ObservableResult) => {
     for (const name of stats.exporters.keys()) read(name, result);
   };
-  meter
-    .createObservableCounter('agentops_otel.spans.created', { description: 'Spans started by agentops-otel instrumentations, by event type' })
-    .addCallback((r) => {
-      for (const [type, n] of Object.entries(stats.spansCreated)) r.observe(n, { 'agentops.event.type': type });
-    });
+  meter.createObservableCounter('agentops_otel.spans.created', { description: 'Spans started by agentops-otel instrumentations, by event type' }).addCallback((r) => {
+    for (const [type, n] of Object.entries(stats.spansCreated)) r.observe(n, { 'agentops.event.type': type });
+  });
   const counter = (name: string, description: string, field: 'exported' | 'failedAttempts' | 'retried' | 'spooled' | 'deadLettered' | 'accepted' | 'replayed') =>
     meter.createObservableCounter(name, { description }).addCallback(observeEach((exporter, r) => r.observe(stats.exporter(exporter)[field], { exporter })));
   counter('agentops_otel.spans.accepted', 'Spans handed to an exporter', 'accepted');
@@ -101,17 +99,23 @@ export function startSelfMetrics(cfg: MetricsConfig, resource: Resource, health:
     }),
   );
   counter('agentops_otel.spans.replayed', 'Spans delivered from the on-disk spool', 'replayed');
-  meter.createObservableGauge('agentops_otel.queue.depth', { description: 'Spans held in memory by an exporter' }).addCallback(observeEach((exporter, r) => r.observe(stats.exporter(exporter).queued, { exporter })));
-  meter.createObservableGauge('agentops_otel.handoff.depth', { description: 'Spans on the app\'s thread or on their way to the export thread' }).addCallback((r) => {
+  meter
+    .createObservableGauge('agentops_otel.queue.depth', { description: 'Spans held in memory by an exporter' })
+    .addCallback(observeEach((exporter, r) => r.observe(stats.exporter(exporter).queued, { exporter })));
+  meter.createObservableGauge('agentops_otel.handoff.depth', { description: "Spans on the app's thread or on their way to the export thread" }).addCallback((r) => {
     const h = health();
     r.observe(h.pending + ((h.handedOff - h.consumed) | 0), { mode: h.mode });
   });
-  meter.createObservableCounter('agentops_otel.handoff.wait', { description: 'Time the app\'s thread waited for a lagging export thread', unit: 'ms' }).addCallback((r) => r.observe(health().backpressureMs));
-  meter.createObservableGauge('agentops_otel.worker.utilization', { description: 'Busy fraction of the export thread\'s event loop since start' }).addCallback((r) => {
+  meter
+    .createObservableCounter('agentops_otel.handoff.wait', { description: "Time the app's thread waited for a lagging export thread", unit: 'ms' })
+    .addCallback((r) => r.observe(health().backpressureMs));
+  meter.createObservableGauge('agentops_otel.worker.utilization', { description: "Busy fraction of the export thread's event loop since start" }).addCallback((r) => {
     const u = health().workerUtilization;
     if (u !== undefined) r.observe(u);
   });
-  meter.createObservableCounter('agentops_otel.worker.failures', { description: 'Export threads that failed (exporting then moved to the app\'s thread)' }).addCallback((r) => r.observe(health().workerFailures));
+  meter
+    .createObservableCounter('agentops_otel.worker.failures', { description: "Export threads that failed (exporting then moved to the app's thread)" })
+    .addCallback((r) => r.observe(health().workerFailures));
   const latency: Histogram<Attributes> = meter.createHistogram('agentops_otel.export.duration', { description: 'Export latency', unit: 'ms' });
   stats.onLatency = (exporter, ms) => latency.record(ms, { exporter });
   return provider;

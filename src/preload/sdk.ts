@@ -83,7 +83,10 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   installDiagnostics();
 
   const destinations = readDestinationsConfig(config, source, errors);
-  const selection = readInstrumentationConfig(source, INSTRUMENTATIONS.map((e) => e.name));
+  const selection = readInstrumentationConfig(
+    source,
+    INSTRUMENTATIONS.map((e) => e.name),
+  );
   errors.push(...selection.errors);
   let metricsConfig: MetricsConfig | undefined;
   try {

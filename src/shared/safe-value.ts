@@ -137,7 +137,11 @@ class Walk {
     }
     if (obj instanceof Map) {
       const pairs = [...obj.entries()];
-      return this.entries(pairs.map(([k]) => String(k)), (_, i) => pairs[i][1], depth);
+      return this.entries(
+        pairs.map(([k]) => String(k)),
+        (_, i) => pairs[i][1],
+        depth,
+      );
     }
     if (obj instanceof Set) {
       const values = [...obj];
@@ -159,7 +163,12 @@ class Walk {
         out.push(`[${n - i} more]`);
         break;
       }
-      out.push(this.value(read(() => get(i)), depth + 1));
+      out.push(
+        this.value(
+          read(() => get(i)),
+          depth + 1,
+        ),
+      );
     }
     return out;
   }

@@ -168,7 +168,16 @@ function invokeBody(modelId: string): Obj {
   const text = pieces(modelId).join('');
   switch (family(modelId)) {
     case 'anthropic':
-      return { id: 'msg_bdrk_01', type: 'message', role: 'assistant', model: anthropicResponseModel(modelId), content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage: ANTHROPIC_USAGE };
+      return {
+        id: 'msg_bdrk_01',
+        type: 'message',
+        role: 'assistant',
+        model: anthropicResponseModel(modelId),
+        content: [{ type: 'text', text }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: ANTHROPIC_USAGE,
+      };
     case 'nova':
       return { output: { message: { role: 'assistant', content: [{ text }] } }, stopReason: 'end_turn', usage: NOVA_USAGE };
     case 'llama':
@@ -184,7 +193,19 @@ function invokeChunks(modelId: string): Obj[] {
   switch (family(modelId)) {
     case 'anthropic':
       return [
-        { type: 'message_start', message: { id: 'msg_bdrk_02', type: 'message', role: 'assistant', model: anthropicResponseModel(modelId), content: [], stop_reason: null, stop_sequence: null, usage: { ...ANTHROPIC_USAGE, output_tokens: 1 } } },
+        {
+          type: 'message_start',
+          message: {
+            id: 'msg_bdrk_02',
+            type: 'message',
+            role: 'assistant',
+            model: anthropicResponseModel(modelId),
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { ...ANTHROPIC_USAGE, output_tokens: 1 },
+          },
+        },
         { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
         ...ps.map((p) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } })),
         { type: 'content_block_stop', index: 0 },

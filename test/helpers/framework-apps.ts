@@ -23,7 +23,8 @@ export interface AliasedPackage {
 function entryOf(pkgDir: string, condition: 'require' | 'import'): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { main?: string; module?: string; exports?: Record<string, unknown> };
   const dot = pkg.exports?.['.'] as Record<string, unknown> | string | undefined;
-  const pick = (v: unknown): string | undefined => (typeof v === 'string' ? v : v !== null && typeof v === 'object' ? pick((v as Record<string, unknown>)[condition] ?? (v as Record<string, unknown>).default) : undefined);
+  const pick = (v: unknown): string | undefined =>
+    typeof v === 'string' ? v : v !== null && typeof v === 'object' ? pick((v as Record<string, unknown>)[condition] ?? (v as Record<string, unknown>).default) : undefined;
   const rel = pick(dot) ?? (condition === 'import' ? pkg.module : undefined) ?? pkg.main ?? 'index.js';
   return path.join(pkgDir, rel);
 }

@@ -41,7 +41,13 @@ export interface LlmServer {
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const TEXT_PIECES = ['Hello', ' from', ' the', ' loopback', ' model', '.'];
-export const CHAT_USAGE = { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19, prompt_tokens_details: { cached_tokens: 4, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
+export const CHAT_USAGE = {
+  prompt_tokens: 12,
+  completion_tokens: 7,
+  total_tokens: 19,
+  prompt_tokens_details: { cached_tokens: 4, audio_tokens: 0 },
+  completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+};
 export const RESPONSES_USAGE = { input_tokens: 20, input_tokens_details: { cached_tokens: 0 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 29 };
 export const ANTHROPIC_USAGE = { input_tokens: 10, cache_creation_input_tokens: 2, cache_read_input_tokens: 6, output_tokens: 8 };
 export const EMBEDDING_DIMS = 8;
@@ -83,10 +89,19 @@ function scriptedError(res: http.ServerResponse, model: string, anthropic: boole
   const status = model.includes('error-429') ? 429 : model.includes('error-500') ? 500 : 0;
   if (status === 0) return false;
   const headers: Record<string, string> =
-    status === 429 ? { 'retry-after': '0', 'retry-after-ms': '0', 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1s', 'x-should-retry': 'true' } : { 'x-should-retry': 'false' };
+    status === 429
+      ? { 'retry-after': '0', 'retry-after-ms': '0', 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1s', 'x-should-retry': 'true' }
+      : { 'x-should-retry': 'false' };
   const body = anthropic
     ? { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error', message: status === 429 ? 'Number of requests has exceeded your rate limit' : 'Internal server error' } }
-    : { error: { message: status === 429 ? 'Rate limit reached for requests' : 'The server had an error while processing your request.', type: status === 429 ? 'requests' : 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
+    : {
+        error: {
+          message: status === 429 ? 'Rate limit reached for requests' : 'The server had an error while processing your request.',
+          type: status === 429 ? 'requests' : 'server_error',
+          param: null,
+          code: status === 429 ? 'rate_limit_exceeded' : null,
+        },
+      };
   json(res, status, body, headers);
   return true;
 }
@@ -106,14 +121,24 @@ function nextChatToolCall(body: Obj): { id: string; name: string; args: string }
 function chatToolCall(res: http.ServerResponse, body: Obj, base: Obj, call: { id: string; name: string; args: string }): void {
   const toolCall = { id: call.id, type: 'function', function: { name: call.name, arguments: call.args } };
   if (body.stream !== true) {
-    json(res, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [toolCall], refusal: null, annotations: [] }, logprobs: null, finish_reason: 'tool_calls' }], usage: CHAT_USAGE });
+    json(res, 200, {
+      ...base,
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [toolCall], refusal: null, annotations: [] }, logprobs: null, finish_reason: 'tool_calls' }],
+      usage: CHAT_USAGE,
+    });
     return;
   }
   const chunk = (choices: unknown[], extra: Obj = {}): Obj => ({ ...base, object: 'chat.completion.chunk', choices, ...extra });
   const withUsage = body.stream_options?.include_usage === true;
   const nullUsage = withUsage ? { usage: null } : {};
   const events: Array<{ data: unknown }> = [
-    { data: chunk([{ index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, ...toolCall, function: { name: call.name, arguments: '' } }] }, logprobs: null, finish_reason: null }], nullUsage) },
+    {
+      data: chunk(
+        [{ index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, ...toolCall, function: { name: call.name, arguments: '' } }] }, logprobs: null, finish_reason: null }],
+        nullUsage,
+      ),
+    },
     { data: chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: call.args } }] }, logprobs: null, finish_reason: null }], nullUsage) },
     { data: chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'tool_calls' }], nullUsage) },
   ];

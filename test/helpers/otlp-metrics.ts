@@ -136,7 +136,15 @@ export function decodeMetricsJson(body: string): ReceivedMetric[] {
       for (const m of (sm.metrics ?? []) as J[]) {
         const kind = m.histogram ? 'histogram' : m.sum ? 'sum' : m.gauge ? 'gauge' : 'other';
         const data = (m.histogram ?? m.sum ?? m.gauge) as J | undefined;
-        out.push({ name: String(m.name), description: String(m.description ?? ''), unit: String(m.unit ?? ''), kind, scope, resource, points: ((data?.dataPoints ?? []) as J[]).map((p) => jsonPoint(p, kind === 'histogram')) });
+        out.push({
+          name: String(m.name),
+          description: String(m.description ?? ''),
+          unit: String(m.unit ?? ''),
+          kind,
+          scope,
+          resource,
+          points: ((data?.dataPoints ?? []) as J[]).map((p) => jsonPoint(p, kind === 'histogram')),
+        });
       }
     }
   }
@@ -189,4 +197,3 @@ export async function startMetricsReceiver(): Promise<MetricsReceiver> {
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
-

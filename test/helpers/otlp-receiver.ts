@@ -60,11 +60,7 @@ export function treeOf(spans: readonly ReceivedSpan[]): SpanTree {
     }
   }
   const order = (a: SpanTreeNode, b: SpanTreeNode): number =>
-    a.span.startTimeUnixNano < b.span.startTimeUnixNano
-      ? -1
-      : a.span.startTimeUnixNano > b.span.startTimeUnixNano
-        ? 1
-        : a.span.name.localeCompare(b.span.name);
+    a.span.startTimeUnixNano < b.span.startTimeUnixNano ? -1 : a.span.startTimeUnixNano > b.span.startTimeUnixNano ? 1 : a.span.name.localeCompare(b.span.name);
   for (const node of byId.values()) node.children.sort(order);
   roots.sort(order);
   return {
@@ -102,12 +98,7 @@ export function treeOf(spans: readonly ReceivedSpan[]): SpanTree {
  * - `'reset'`: read the request, then destroy the socket without a response (ECONNRESET).
  * - `{ status, headers?, body? }`: fixed status, e.g. `{ status: 503, headers: { 'Retry-After': '0' } }`.
  */
-export type ResponsePlan =
-  | 'ok'
-  | 'hang'
-  | 'garbage'
-  | 'reset'
-  | { status: number; headers?: Record<string, string>; body?: string | Uint8Array };
+export type ResponsePlan = 'ok' | 'hang' | 'garbage' | 'reset' | { status: number; headers?: Record<string, string>; body?: string | Uint8Array };
 
 export interface OtlpReceiverOptions {
   /** Default answer once `script` is used up. Default `'ok'`. */
@@ -175,9 +166,7 @@ export interface OtlpReceiver {
 export const GARBAGE_BODY = Buffer.concat([Buffer.from([0x0a, 0xff, 0x01]), Buffer.from('<html>not OTLP</html>')]);
 
 function summarise(requests: ReceivedRequest[]): string {
-  return requests
-    .map((r) => `#${r.index} ${r.contentType} ${r.encoding} spans=${r.spanCount} -> ${r.response}${r.decodeError ? ` (${r.decodeError})` : ''}`)
-    .join('; ');
+  return requests.map((r) => `#${r.index} ${r.contentType} ${r.encoding} spans=${r.spanCount} -> ${r.response}${r.decodeError ? ` (${r.decodeError})` : ''}`).join('; ');
 }
 
 /** Start a receiver on 127.0.0.1, ephemeral port. */
@@ -326,11 +315,23 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     spans,
     requests,
     waitForSpans: (n, timeoutMs = 5000) =>
-      wait(() => (spans.length >= n ? spans : undefined), timeoutMs, () => `expected >= ${n} span(s), got ${spans.length}`),
+      wait(
+        () => (spans.length >= n ? spans : undefined),
+        timeoutMs,
+        () => `expected >= ${n} span(s), got ${spans.length}`,
+      ),
     waitFor: (predicate, timeoutMs = 5000) =>
-      wait(() => (predicate(spans) ? spans : undefined), timeoutMs, () => `predicate not satisfied by ${spans.length} span(s)`),
+      wait(
+        () => (predicate(spans) ? spans : undefined),
+        timeoutMs,
+        () => `predicate not satisfied by ${spans.length} span(s)`,
+      ),
     waitForRequests: (n, timeoutMs = 5000) =>
-      wait(() => (requests.length >= n ? requests : undefined), timeoutMs, () => `expected >= ${n} request(s), got ${requests.length}`),
+      wait(
+        () => (requests.length >= n ? requests : undefined),
+        timeoutMs,
+        () => `expected >= ${n} request(s), got ${requests.length}`,
+      ),
     setResponse: (plan) => {
       fallback = plan;
     },

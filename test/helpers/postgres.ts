@@ -56,7 +56,6 @@ let running = false;
 let baseDir: string | undefined;
 const logTail: string[] = [];
 
-
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -197,7 +196,6 @@ export function canControlServer(): boolean {
 /** Skips the current test when the server is external (it cannot be stopped from here). */
 export function requireServerControl(ctx: Mocha.Context): void {
   if (!canControlServer()) {
-     
     console.log('      (skipped: AGENTOPS_TEST_PG_URL names an external server, which these outage tests cannot stop and start)');
     ctx.skip();
   }

@@ -35,9 +35,26 @@ function openssl(args: string[], cwd: string): void {
 function newCa(dir: string, name: string): void {
   openssl(
     [
-      'req', '-x509', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=agentops-otel test ${name}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      '-new',
+      '-nodes',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=agentops-otel test ${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ],
     dir,
   );
@@ -70,7 +87,6 @@ export function makePki(dir: string, sans: string[] = ['DNS:localhost', 'IP:127.
     key: fs.readFileSync(f('server.key'), 'utf8'),
   };
 }
-
 
 export interface TlsPostgres {
   port: number;
@@ -111,9 +127,20 @@ export async function startTlsPostgres(pki: Pki, password: string): Promise<TlsP
     persistent: true,
     createPostgresUser: root,
     postgresFlags: [
-      '-c', `listen_addresses=${addresses.join(',')}`, '-c', 'unix_socket_directories=',
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-      '-c', 'ssl=on', '-c', `ssl_cert_file=${pki.certFile}`, '-c', `ssl_key_file=${pki.keyFile}`,
+      '-c',
+      `listen_addresses=${addresses.join(',')}`,
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'ssl=on',
+      '-c',
+      `ssl_cert_file=${pki.certFile}`,
+      '-c',
+      `ssl_key_file=${pki.keyFile}`,
     ],
     onLog: (m: string) => log.push(String(m)),
     onError: (m: unknown) => log.push(String(m)),
@@ -133,10 +160,7 @@ export async function startTlsPostgres(pki: Pki, password: string): Promise<TlsP
     );
     // start() never settles when the server dies during start-up: bound it to see why.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      pg.start(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no "ready" within 30 s')), 30_000))),
-    ]).finally(() => clearTimeout(timer));
+    await Promise.race([pg.start(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no "ready" within 30 s')), 30_000)))]).finally(() => clearTimeout(timer));
   } catch (err) {
     await pg.stop().catch(() => undefined);
     fs.rmSync(base, { recursive: true, force: true });

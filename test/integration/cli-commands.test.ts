@@ -79,7 +79,10 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
     };
     const a = await runNode(FIXTURE, { args: ['errors'], env, timeoutMs: 60000 });
     assert.equal(a.code, 0, a.stderr);
-    [errorsRun, manyRun] = a.stdout.trim().split('\n').map((l) => JSON.parse(l) as Reported);
+    [errorsRun, manyRun] = a.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Reported);
     const b = await runNode(FIXTURE, { args: ['ok'], env: { ...env, OTEL_SERVICE_NAME: 'cli-svc-b' } });
     assert.equal(b.code, 0, b.stderr);
     okRun = JSON.parse(b.stdout.trim()) as Reported;
@@ -100,7 +103,7 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
     }, 20000);
     child.kill('SIGKILL');
     const res = await open;
-    assert.ok(ok, 'the open session\'s event spans were exported before the kill');
+    assert.ok(ok, "the open session's event spans were exported before the kill");
     assert.equal(res.signal, 'SIGKILL');
     openRun = JSON.parse(res.stdout.split('\n')[0]) as Reported;
     assert.equal(openRun.sessionId, openId);
@@ -121,7 +124,10 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       const third = await cli(['migrate'], { AGENTOPS_PG_URL: fresh });
       assert.match(third.stdout, /up to date \(version 3\); nothing to do/);
       const views = await sql<{ v: string }>(fresh, "SELECT viewname AS v FROM pg_views WHERE schemaname = 'public' ORDER BY 1");
-      assert.deepEqual(views.map((x) => x.v), ['agentops_errors', 'agentops_llm_calls', 'agentops_sessions']);
+      assert.deepEqual(
+        views.map((x) => x.v),
+        ['agentops_errors', 'agentops_llm_calls', 'agentops_sessions'],
+      );
     });
 
     it('gives a configured table its own views', async () => {
@@ -130,7 +136,10 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stdout, /views: acme_sessions, acme_llm_calls, acme_errors/);
       const views = await sql<{ v: string }>(fresh, "SELECT viewname AS v FROM pg_views WHERE schemaname = 'public' ORDER BY 1");
-      assert.deepEqual(views.map((x) => x.v), ['acme_errors', 'acme_llm_calls', 'acme_sessions']);
+      assert.deepEqual(
+        views.map((x) => x.v),
+        ['acme_errors', 'acme_llm_calls', 'acme_sessions'],
+      );
       const printed = await cli(['migrate', '--print-sql'], { AGENTOPS_PG_TABLE: 'acme_spans', AGENTOPS_PG_URL: 'postgres://x:y@127.0.0.1:1/none' });
       assert.equal(printed.code, 0);
       assert.ok(printed.stdout.includes('CREATE OR REPLACE VIEW "acme_sessions" AS'));
@@ -234,7 +243,10 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       assert.ok(chat, 'the LLM call is indented under the agent');
       assert.match(chat, /model=gpt-4o tokens=11→22 cost=\$0\.001/);
       assert.ok(spanLines.some((l) => /action fetch_page\s+\S+ \S+\s+ERROR .*error\.type=TypeError/.test(l)));
-      assert.ok(spanLines.every((l) => /│[█▏ ]+│/.test(l)), 'every span has a bar');
+      assert.ok(
+        spanLines.every((l) => /│[█▏ ]+│/.test(l)),
+        'every span has a bar',
+      );
       const ascii = await cli(['trace', errorsRun.sessionId.replace(/-/g, ''), '--ascii', '--no-attributes'], env);
       assert.equal(ascii.code, 0, ascii.stderr);
       assert.ok(!/[│├└█]/.test(ascii.stdout), 'ASCII only');
@@ -369,16 +381,29 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
   describe('replay', () => {
     it('sends the spool to PostgreSQL, reports counts, and is a no-op on an empty spool', async () => {
       const spool = tempDir();
-      const down = { ...env, AGENTOPS_PG_URL: `postgres://${role}:${MARKER}@127.0.0.1:1/none`, AGENTOPS_PG_SPOOL_DIR: spool, AGENTOPS_PG_RETRY_COUNT: '0', AGENTOPS_PG_CONNECT_TIMEOUT_MS: '300', AGENTOPS_SHUTDOWN_TIMEOUT_MS: '2000' };
+      const down = {
+        ...env,
+        AGENTOPS_PG_URL: `postgres://${role}:${MARKER}@127.0.0.1:1/none`,
+        AGENTOPS_PG_SPOOL_DIR: spool,
+        AGENTOPS_PG_RETRY_COUNT: '0',
+        AGENTOPS_PG_CONNECT_TIMEOUT_MS: '300',
+        AGENTOPS_SHUTDOWN_TIMEOUT_MS: '2000',
+      };
       const app = await runNode(FIXTURE, { args: ['ok'], env: down });
       assert.equal(app.code, 0, app.stderr);
       const sessionId = (JSON.parse(app.stdout.trim()) as Reported).sessionId;
-      assert.ok(fs.readdirSync(spool).some((f) => f.endsWith('.spool')), 'the app spooled its spans');
+      assert.ok(
+        fs.readdirSync(spool).some((f) => f.endsWith('.spool')),
+        'the app spooled its spans',
+      );
 
       const failed = await cli(['replay'], { ...down });
       assert.equal(failed.code, 1);
       assert.match(failed.stderr, /replay stopped: cannot connect to PostgreSQL/);
-      assert.ok(fs.readdirSync(spool).some((f) => f.endsWith('.spool')), 'nothing lost when the database is down');
+      assert.ok(
+        fs.readdirSync(spool).some((f) => f.endsWith('.spool')),
+        'nothing lost when the database is down',
+      );
 
       const res = await cli(['replay'], { ...env, AGENTOPS_PG_SPOOL_DIR: spool });
       assert.equal(res.code, 0, res.stderr);
@@ -430,7 +455,15 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
     it('fails with a line and a remedy for each problem', async () => {
       const closed = await startOtlpReceiver();
       await closed.close();
-      const res = await cli(['doctor'], { ...env, AGENTOPS_EXPORTERS: 'jaeger,postgres', OTEL_EXPORTER_OTLP_ENDPOINT: closed.endpoint, AGENTOPS_PG_URL: `postgres://${role}:${MARKER}@127.0.0.1:1/x`, AGENTOPS_PG_TABLE: 'Bad-Name', AGENTOPS_PG_URLL: 'typo', AGENTOPS_PRICE_TABLE: '{"gpt-4o": {"input": "2.5"}}' });
+      const res = await cli(['doctor'], {
+        ...env,
+        AGENTOPS_EXPORTERS: 'jaeger,postgres',
+        OTEL_EXPORTER_OTLP_ENDPOINT: closed.endpoint,
+        AGENTOPS_PG_URL: `postgres://${role}:${MARKER}@127.0.0.1:1/x`,
+        AGENTOPS_PG_TABLE: 'Bad-Name',
+        AGENTOPS_PG_URLL: 'typo',
+        AGENTOPS_PRICE_TABLE: '{"gpt-4o": {"input": "2.5"}}',
+      });
       assert.equal(res.code, 1);
       assert.match(res.stdout, /FAIL {2}configuration: AGENTOPS_PRICE_TABLE: price of "gpt-4o" needs numeric "input" and "output" \(USD per 1M tokens\); only the built-in prices are used; expected /);
       assert.match(res.stdout, /^ {2}LLM prices\s+@pydantic\/genai-prices [^;\n]+$/m, 'the malformed table is not used');
@@ -459,7 +492,10 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
   describe('the views', () => {
     it('agree with counts computed from the raw span table', async () => {
       const raw = await sql<{ trace_id: string; status: string; attributes: Record<string, unknown> }>(dbUrl, 'SELECT trace_id::text AS trace_id, status, attributes FROM agentops_spans');
-      const sessions = await sql<Record<string, string | number | boolean | null>>(dbUrl, 'SELECT session_id::text AS session_id, llm_calls::int, tool_calls::int, actions::int, errors::int, error_spans::int, spans::int, input_tokens::float8, output_tokens::float8, total_tokens::float8, cost_usd::float8, is_open FROM agentops_sessions');
+      const sessions = await sql<Record<string, string | number | boolean | null>>(
+        dbUrl,
+        'SELECT session_id::text AS session_id, llm_calls::int, tool_calls::int, actions::int, errors::int, error_spans::int, spans::int, input_tokens::float8, output_tokens::float8, total_tokens::float8, cost_usd::float8, is_open FROM agentops_sessions',
+      );
       const traces = new Set(raw.filter((r) => typeof r.attributes['agentops.session.id'] === 'string').map((r) => r.trace_id));
       assert.equal(sessions.length, traces.size);
       assert.ok(sessions.length >= 5);
@@ -480,11 +516,16 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       const [llm] = await sql<{ n: number; tin: number }>(dbUrl, 'SELECT count(*)::int AS n, sum(input_tokens)::int AS tin FROM agentops_llm_calls');
       const llmRaw = raw.filter((r) => r.attributes['agentops.event.type'] === 'llms');
       assert.equal(llm.n, llmRaw.length);
-      assert.equal(llm.tin, llmRaw.reduce((a, r) => a + ((r.attributes['gen_ai.usage.input_tokens'] as number) ?? 0), 0));
+      assert.equal(
+        llm.tin,
+        llmRaw.reduce((a, r) => a + ((r.attributes['gen_ai.usage.input_tokens'] as number) ?? 0), 0),
+      );
       const [errs] = await sql<{ n: number; ev: number }>(dbUrl, "SELECT count(*)::int AS n, count(*) FILTER (WHERE source = 'error_event')::int AS ev FROM agentops_errors");
       assert.equal(errs.n, raw.filter((r) => r.status === 'ERROR' || r.attributes['agentops.event.type'] === 'errors').length);
       assert.equal(errs.ev, raw.filter((r) => r.attributes['agentops.event.type'] === 'errors').length);
-      const [fetch] = await sql<{ error_type: string; message: string }>(dbUrl, "SELECT error_type, message FROM agentops_errors WHERE trace_id = $1 AND operation_name = 'action fetch_page'", [errorsRun.sessionId]);
+      const [fetch] = await sql<{ error_type: string; message: string }>(dbUrl, "SELECT error_type, message FROM agentops_errors WHERE trace_id = $1 AND operation_name = 'action fetch_page'", [
+        errorsRun.sessionId,
+      ]);
       assert.deepEqual(fetch, { error_type: 'TypeError', message: 'cannot fetch' });
     });
   });

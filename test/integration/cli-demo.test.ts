@@ -97,7 +97,10 @@ describe('agentops-otel demo', function () {
     const id = sessionIdOf(stdout);
     const sessions = await cli(['sessions', '--json'], { AGENTOPS_PG_URL: url });
     assert.equal(sessions.code, 0, sessions.stderr);
-    assert.deepEqual((JSON.parse(sessions.stdout) as Array<{ session_id: string }>).map((s) => s.session_id), [id]);
+    assert.deepEqual(
+      (JSON.parse(sessions.stdout) as Array<{ session_id: string }>).map((s) => s.session_id),
+      [id],
+    );
     child.kill('SIGINT');
     const res = await run;
     assert.equal(res.code, 130, res.stderr); // interrupted, as documented in --help

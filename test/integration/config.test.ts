@@ -34,11 +34,31 @@ describe('preload configuration', function () {
     { env: { OTEL_BSP_SCHEDULE_DELAY: '-5' }, variable: 'OTEL_BSP_SCHEDULE_DELAY', expected: /-5 is out of range; expected an integer from 0 to/, exporterOff: false },
     { env: { AGENTOPS_CAPTURE_CONTENT: 'maybe' }, variable: 'AGENTOPS_CAPTURE_CONTENT', expected: /"maybe" is not a boolean; expected true or false/, exporterOff: false },
     { env: { AGENTOPS_LOG_LEVEL: 'loud' }, variable: 'AGENTOPS_LOG_LEVEL', expected: /"loud" is not a log level; expected one of debug, info/, exporterOff: false },
-    { env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'localhost 4318' }, variable: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', expected: /"localhost 4318" is not a URL; expected a URL such as/, exporterOff: true },
-    { env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }, variable: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', expected: /grpc is not supported.*expected http\/protobuf \(Jaeger native\) or http\/json/, exporterOff: true },
+    {
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'localhost 4318' },
+      variable: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      expected: /"localhost 4318" is not a URL; expected a URL such as/,
+      exporterOff: true,
+    },
+    {
+      env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' },
+      variable: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+      expected: /grpc is not supported.*expected http\/protobuf \(Jaeger native\) or http\/json/,
+      exporterOff: true,
+    },
     { env: { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '10s' }, variable: 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', expected: /"10s" is not a whole number/, exporterOff: true },
-    { env: { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'novalue' }, variable: 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', expected: /has no key=value form; expected comma-separated key=value pairs/, exporterOff: true },
-    { env: { AGENTOPS_EXPORTERS: 'jaeger,kafka' }, variable: 'AGENTOPS_EXPORTERS', expected: /"kafka" is not an exporter; expected a comma-separated list of jaeger, postgres; or none/, exporterOff: false },
+    {
+      env: { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'novalue' },
+      variable: 'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+      expected: /has no key=value form; expected comma-separated key=value pairs/,
+      exporterOff: true,
+    },
+    {
+      env: { AGENTOPS_EXPORTERS: 'jaeger,kafka' },
+      variable: 'AGENTOPS_EXPORTERS',
+      expected: /"kafka" is not an exporter; expected a comma-separated list of jaeger, postgres; or none/,
+      exporterOff: false,
+    },
   ];
 
   for (const c of invalid) {

@@ -47,7 +47,11 @@ describe('export engine', function () {
     // the receiver, which did take the first request, counts its spans twice.
     this.timeout(240_000);
     const dbUrl = await createTestDatabase('engine_burst');
-    const res = await runNode(fixture('burst.js'), { args: ['300', '100'], timeoutMs: 180_000, env: faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { AGENTOPS_SHUTDOWN_TIMEOUT_MS: '120000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '30000' }) });
+    const res = await runNode(fixture('burst.js'), {
+      args: ['300', '100'],
+      timeoutMs: 180_000,
+      env: faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { AGENTOPS_SHUTDOWN_TIMEOUT_MS: '120000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '30000' }),
+    });
     assert.equal(res.code, 0, res.stderr.slice(-2000));
     const { spans } = JSON.parse(res.stdout) as { spans: number };
     assert.equal(spans, 30_600);
@@ -94,13 +98,19 @@ describe('export engine', function () {
     await receiver.waitForSpans(7, 20_000);
     await sleep(500); // on purpose: no duplicate follows
     assertOnceEach(receiver.spans, 7, 'receiver after the helper');
-    assert.deepEqual(fs.readdirSync(env.AGENTOPS_OTLP_SPOOL_DIR).filter((f) => f.includes('.spool')), [], 'the spool is empty once delivered');
+    assert.deepEqual(
+      fs.readdirSync(env.AGENTOPS_OTLP_SPOOL_DIR).filter((f) => f.includes('.spool')),
+      [],
+      'the spool is empty once delivered',
+    );
   });
 
   it('a receiver down for a while during a paced run gets every span exactly once after it returns (memory queue overflowing to the spool)', async () => {
     const dbUrl = await createTestDatabase('engine_outage');
     const otlpSpool = tempDir();
-    const app = new App(fixture('faults-app.js'), ['steady', '500'], { env: faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { OTEL_BSP_MAX_QUEUE_SIZE: '300', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100', AGENTOPS_OTLP_SPOOL_DIR: otlpSpool }) });
+    const app = new App(fixture('faults-app.js'), ['steady', '500'], {
+      env: faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { OTEL_BSP_MAX_QUEUE_SIZE: '300', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100', AGENTOPS_OTLP_SPOOL_DIR: otlpSpool }),
+    });
     const sessionId = await app.sessionId();
     const hex = sessionId.replace(/-/g, '');
     await receiver.waitFor((spans) => spans.some((s) => s.traceId === hex), 20_000);
@@ -123,7 +133,7 @@ describe('export engine', function () {
     await assertExactlyOnce(dbUrl, sessionId, expected);
   });
 
-  it('a receiver down for a whole run: the next run delivers the first run\'s spans too, once', async () => {
+  it("a receiver down for a whole run: the next run delivers the first run's spans too, once", async () => {
     const spoolDir = tempDir();
     const env = { AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, AGENTOPS_OTLP_SPOOL_DIR: spoolDir, AGENTOPS_SHUTDOWN_TIMEOUT_MS: '1000' };
     receiver.setResponse({ status: 503 });
@@ -151,7 +161,7 @@ describe('export engine', function () {
     assertOnceEach(receiver.spans, 7, 'receiver');
   });
 
-  it('a 400 for one batch is bisected: the receiver\'s refusal drops only what it keeps refusing, with its text logged', async () => {
+  it("a 400 for one batch is bisected: the receiver's refusal drops only what it keeps refusing, with its text logged", async () => {
     // The first request (all 7 spans) is refused; its halves are accepted.
     receiver.enqueue({ status: 400, body: 'span 3: attribute value too long' });
     const ok = await runNode(fixture('exit-modes.js'), { args: ['normal'], env: { AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '10' } });
@@ -161,11 +171,14 @@ describe('export engine', function () {
 
     receiver.reset();
     receiver.setResponse({ status: 400, body: 'bad data: everything' });
-    const refused = await runNode(fixture('exit-modes.js'), { args: ['normal'], env: { AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '10' } });
+    const refused = await runNode(fixture('exit-modes.js'), {
+      args: ['normal'],
+      env: { AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '10' },
+    });
     assert.equal(refused.code, 0);
     assert.deepEqual(shutdownSummary(refused).exporters.jaeger.dropped, { rejected: 7 });
     const line = refused.logs.find((l) => String(l.msg).includes('dropped spans'));
-    assert.match(JSON.stringify(line), /bad data: everything/, 'the receiver\'s own text is in the log');
+    assert.match(JSON.stringify(line), /bad data: everything/, "the receiver's own text is in the log");
     assert.equal(shutdownSummary(refused).exporters.jaeger.spooled, 0, 'refused data is not kept for a replay');
   });
 
@@ -193,7 +206,7 @@ describe('export engine', function () {
     assert.equal(shutdownSummary(res).exporters.jaeger.spooled, 7);
   });
 
-  it('falls back to exporting on the app\'s thread when no worker can start, logs it once, and loses nothing', async () => {
+  it("falls back to exporting on the app's thread when no worker can start, logs it once, and loses nothing", async () => {
     const dbUrl = await createTestDatabase('engine_fallback');
     const env = faultEnv({ jaegerUrl: receiver.url, dbUrl, spoolDir: tempDir() }, { __AGENTOPS_OTEL_TEST_WORKER_FAILURE: 'start' });
     const res = await runNode(fixture('burst.js'), { args: ['20', '20'], env });
@@ -209,8 +222,11 @@ describe('export engine', function () {
     assert.equal((shutdownSummary(res) as unknown as { engine: { mode: string } }).engine.mode, 'inline');
   });
 
-  it('AGENTOPS_EXPORT_THREAD=inline runs the same destinations on the app\'s thread', async () => {
-    const res = await runNode(fixture('exit-modes.js'), { args: ['normal'], env: { AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, AGENTOPS_EXPORT_THREAD: 'inline' } });
+  it("AGENTOPS_EXPORT_THREAD=inline runs the same destinations on the app's thread", async () => {
+    const res = await runNode(fixture('exit-modes.js'), {
+      args: ['normal'],
+      env: { AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, AGENTOPS_EXPORT_THREAD: 'inline' },
+    });
     assert.equal(res.code, 0, res.stderr);
     assertOnceEach(await receiver.waitForSpans(7, 20_000), 7, 'receiver');
     assert.equal(jsonLines(res.stdout).length, 1);

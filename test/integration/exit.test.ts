@@ -18,7 +18,6 @@ async function run(mode: string, preload: 'require' | 'none', env: Record<string
   });
 }
 
-
 describe('exit: flushing without changing how the process ends', function () {
   let receiver: OtlpReceiver;
   beforeEach(async () => {

@@ -17,7 +17,6 @@ import { App, faultEnv, fixture, sessionCounts, sessionRows, shutdownSummary, sp
 const N = 100; // events before the outage, and as many during it
 const APP = fixture('faults-exit.js');
 
-
 interface Mode {
   mode: string;
   signal?: NodeJS.Signals;
@@ -87,7 +86,17 @@ describe('faults: the app ends while PostgreSQL is down', function () {
       await startServer();
       const replays = await Promise.all(runs.map((r) => runNode(fixture('noop.js'), { timeoutMs: 30_000, env: faultEnv({ jaegerUrl: receiver.url, dbUrl: r.dbUrl, spoolDir: r.spoolDir }) })));
       const bare = await bareRuns;
-      runs.forEach((r, i) => outcomes.set(r.m.mode, { bare: bare[i], traced: traced[i], dbUrl: r.dbUrl, sessionId: r.sessionId, spooledBeforeReplay: spooled[i], replay: replays[i], spooledAfterReplay: spoolRows(r.spoolDir) }));
+      runs.forEach((r, i) =>
+        outcomes.set(r.m.mode, {
+          bare: bare[i],
+          traced: traced[i],
+          dbUrl: r.dbUrl,
+          sessionId: r.sessionId,
+          spooledBeforeReplay: spooled[i],
+          replay: replays[i],
+          spooledAfterReplay: spoolRows(r.spoolDir),
+        }),
+      );
     } finally {
       await startServer().catch(() => undefined);
     }
@@ -120,7 +129,11 @@ describe('faults: the app ends while PostgreSQL is down', function () {
       assert.ok(await eventually(async () => (await sessionRows(o.dbUrl, o.sessionId)) >= 2 * N + 2, 20_000), 'replayed');
       assert.deepEqual(await sessionCounts(o.dbUrl, o.sessionId), { n: 2 * N + 2, d: 2 * N + 2 }, 'every span of the session exactly once');
       assert.deepEqual(o.spooledAfterReplay, [], 'the spool is empty after the replay');
-      const [session] = await sql<{ state: string; reason: string }>(o.dbUrl, "SELECT attributes->>'agentops.session.end_state' AS state, attributes->>'agentops.session.end_state_reason' AS reason FROM agentops_spans WHERE trace_id = $1 AND operation_name = 'session'", [o.sessionId]);
+      const [session] = await sql<{ state: string; reason: string }>(
+        o.dbUrl,
+        "SELECT attributes->>'agentops.session.end_state' AS state, attributes->>'agentops.session.end_state_reason' AS reason FROM agentops_spans WHERE trace_id = $1 AND operation_name = 'session'",
+        [o.sessionId],
+      );
       assert.deepEqual(session, { state: 'Indeterminate', reason: m.reason });
     });
   }

@@ -14,7 +14,6 @@ import { appStdout, assertExactlyOnce, assertLoopNotBlocked, assertNothingReache
 const EVENTS = 300;
 const EXIT_CODE = '7';
 
-
 describe('faults: Jaeger fails while PostgreSQL works', function () {
   this.timeout(60_000);
   let bare: ChildResult;
@@ -80,7 +79,10 @@ describe('faults: Jaeger fails while PostgreSQL works', function () {
           // PostgreSQL holds its rows until the exit flush (60 s interval, batch > spans), while
           // Jaeger exports (and fails) every 50 ms: the exit flush of one exporter must not depend
           // on the other's failing.
-          env: faultEnv({ jaegerUrl: url, dbUrl, spoolDir: tempDir() }, { FAULTS_EXIT_CODE: EXIT_CODE, OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '1000', AGENTOPS_SHUTDOWN_TIMEOUT_MS: '2000', AGENTOPS_PG_FLUSH_INTERVAL_MS: '60000' }),
+          env: faultEnv(
+            { jaegerUrl: url, dbUrl, spoolDir: tempDir() },
+            { FAULTS_EXIT_CODE: EXIT_CODE, OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '1000', AGENTOPS_SHUTDOWN_TIMEOUT_MS: '2000', AGENTOPS_PG_FLUSH_INTERVAL_MS: '60000' },
+          ),
         });
         assert.equal(res.code, bare.code, res.stderr.slice(-3000));
         assert.equal(res.signal, bare.signal);

@@ -87,8 +87,10 @@ describe('faults: PostgreSQL stopped for 60 s under continuous recording (long t
     const pg = shutdownSummary(res).exporters.postgres;
     const heapBoundMB = (2 * BUFFER_MAX_BYTES + 16 * MiB) / MiB;
     const rssBoundMB = (2 * BUFFER_MAX_BYTES + 128 * MiB) / MiB;
-     
-    console.log(`      [pg down 60 s] heap after GC ${baseline.heapUsedAfterGcMB} -> ${outage.heapUsedAfterGcMB} MB (bound +${heapBoundMB}); peak RSS ${baseline.peakRssMB} -> ${outage.peakRssMB} MB (bound +${rssBoundMB}); ${outage.recordedInWindow} events during the outage, ${pg.spooled} spans spooled`);
+
+    console.log(
+      `      [pg down 60 s] heap after GC ${baseline.heapUsedAfterGcMB} -> ${outage.heapUsedAfterGcMB} MB (bound +${heapBoundMB}); peak RSS ${baseline.peakRssMB} -> ${outage.peakRssMB} MB (bound +${rssBoundMB}); ${outage.recordedInWindow} events during the outage, ${pg.spooled} spans spooled`,
+    );
     assert.ok(outage.heapUsedAfterGcMB - baseline.heapUsedAfterGcMB < heapBoundMB, `retained heap grew by ${(outage.heapUsedAfterGcMB - baseline.heapUsedAfterGcMB).toFixed(1)} MB during the outage`);
     assert.ok(outage.peakRssMB - baseline.peakRssMB < rssBoundMB, `RSS grew by ${(outage.peakRssMB - baseline.peakRssMB).toFixed(1)} MB during the outage`);
 

@@ -107,7 +107,10 @@ describe('faults: PostgreSQL fails while the app records', function () {
     assert.equal(res.code, 0, res.stderr.slice(-3000));
     assertNothingReachedApp(res);
     await assertExactlyOnce(dbUrl, sessionId, recorded + 2);
-    assert.ok(res.logs.some((l) => JSON.stringify(l).includes('57014')), `statement timeouts (57014) happened and were logged: ${res.stderr.slice(-2000)}`);
+    assert.ok(
+      res.logs.some((l) => JSON.stringify(l).includes('57014')),
+      `statement timeouts (57014) happened and were logged: ${res.stderr.slice(-2000)}`,
+    );
     const pg = shutdownSummary(res).exporters.postgres;
     assert.ok(pg.failedAttempts > 0);
     assert.deepEqual(pg.dropped, {}, 'nothing dropped');
@@ -147,7 +150,10 @@ describe('faults: PostgreSQL fails while the app records', function () {
     assert.equal(res.code, 0, res.stderr.slice(-3000));
     assertNothingReachedApp(res);
     await assertExactlyOnce(dbUrl, sessionId, recorded + 2);
-    assert.ok(res.logs.some((l) => JSON.stringify(l).includes('53300')), `"too many connections" (53300) happened and was logged: ${res.stderr.slice(-2000)}`);
+    assert.ok(
+      res.logs.some((l) => JSON.stringify(l).includes('53300')),
+      `"too many connections" (53300) happened and was logged: ${res.stderr.slice(-2000)}`,
+    );
     assert.deepEqual(shutdownSummary(res).exporters.postgres.dropped, {}, 'nothing dropped');
     await jaegerGotAll(sessionId, recorded + 2);
     logLoop('pg too many connections', loop);

@@ -18,7 +18,6 @@ const SPANS = EVENTS + 2;
 const EXIT_CODE = '5';
 const DB_DOWN = 'postgres://postgres:pw@127.0.0.1:1/agentops';
 
-
 describe('faults: the spool is unwritable or full while PostgreSQL is down', function () {
   this.timeout(60_000);
   let receiver: OtlpReceiver;
@@ -68,7 +67,6 @@ describe('faults: the spool is unwritable or full while PostgreSQL is down', fun
 
   it('spool directory not writable: every span counted as dropped (spool_write_failed) and logged; no crash', async function () {
     if (process.getuid?.() === 0) {
-       
       console.log('      (skipped: running as root, which ignores directory permissions; the "directory is a file" test covers an unwritable spool)');
       return this.skip();
     }

@@ -204,7 +204,11 @@ export async function assertExactlyOnce(dbUrl: string, sessionId: string, expect
   const c = await sessionCounts(dbUrl, sessionId);
   assert.deepEqual(c, { n: expected, d: expected }, `session ${sessionId}: expected ${expected} rows, each once; found ${c.n} rows, ${c.d} distinct span ids`);
   // Every recorded event is there (not just the right number of rows).
-  const [steps] = await sql<{ n: number }>(dbUrl, "SELECT count(DISTINCT attributes->>'agentops.event.params')::int AS n FROM agentops_spans WHERE trace_id = $1 AND operation_name = 'execute_tool step'", [sessionId]);
+  const [steps] = await sql<{ n: number }>(
+    dbUrl,
+    "SELECT count(DISTINCT attributes->>'agentops.event.params')::int AS n FROM agentops_spans WHERE trace_id = $1 AND operation_name = 'execute_tool step'",
+    [sessionId],
+  );
   assert.equal(steps.n, expected - 2, 'every event (distinct params) is stored');
 }
 
@@ -222,13 +226,22 @@ export function shutdownSummary(res: ChildResult): Summary {
 export function assertNothingReachedApp(res: ChildResult): void {
   const saw = jsonLines(res.stdout).filter((l) => l.appSaw !== undefined);
   assert.deepEqual(saw, [], 'an unhandled rejection or uncaught exception reached the app');
-  assert.ok(!/Unhandled|uncaught/i.test(res.stderr.split('\n').filter((l) => !l.startsWith('{')).join('\n')), `no crash report on stderr: ${res.stderr.slice(-2000)}`);
+  assert.ok(
+    !/Unhandled|uncaught/i.test(
+      res.stderr
+        .split('\n')
+        .filter((l) => !l.startsWith('{'))
+        .join('\n'),
+    ),
+    `no crash report on stderr: ${res.stderr.slice(-2000)}`,
+  );
 }
 
 /** The event-loop figures of a fault window, printed for the benchmark notes (not asserted as timings). */
 export function logLoop(fault: string, r: LoopReport): void {
-   
-  console.log(`      [${fault}] event-loop delay (${r.loopDelayMs.resolution} ms timer) p50=${r.loopDelayMs.p50} ms p99=${r.loopDelayMs.p99} ms max=${r.loopDelayMs.max} ms; ${r.recordedInWindow} events recorded; peak RSS ${r.peakRssMB} MB${r.heapUsedAfterGcMB !== undefined ? `; heap after GC ${r.heapUsedAfterGcMB} MB` : ''}`);
+  console.log(
+    `      [${fault}] event-loop delay (${r.loopDelayMs.resolution} ms timer) p50=${r.loopDelayMs.p50} ms p99=${r.loopDelayMs.p99} ms max=${r.loopDelayMs.max} ms; ${r.recordedInWindow} events recorded; peak RSS ${r.peakRssMB} MB${r.heapUsedAfterGcMB !== undefined ? `; heap after GC ${r.heapUsedAfterGcMB} MB` : ''}`,
+  );
 }
 
 /**

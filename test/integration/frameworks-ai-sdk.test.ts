@@ -90,7 +90,10 @@ for (const v of VARIANTS) {
           assert.equal(attr(s, 'gen_ai.response.model'), 'gpt-4o-mini-2024-07-18');
           assert.equal(attr(s, 'gen_ai.response.id'), 'resp_test1');
         }
-        assert.deepEqual(llmSpans.map((s) => attr(s, 'gen_ai.response.finish_reasons')), [['tool-calls'], ['stop']]);
+        assert.deepEqual(
+          llmSpans.map((s) => attr(s, 'gen_ai.response.finish_reasons')),
+          [['tool-calls'], ['stop']],
+        );
         const tool = one(spans, 'execute_tool add');
         assert.equal(attr(tool, 'gen_ai.tool.name'), 'add');
         assert.equal(attr(tool, 'agentops.event.type'), 'tools');
@@ -138,7 +141,10 @@ for (const v of VARIANTS) {
       const traced = await run('embed', 'require');
       assert.deepEqual(traced.result, plain.result);
       const { spans } = traced;
-      assert.equal(treeOf(spans).render(), ['session', '  invoke_agent writer', '    embed', '      embeddings text-embedding-3-small', '    embedMany', '      embeddings text-embedding-3-small'].join('\n'));
+      assert.equal(
+        treeOf(spans).render(),
+        ['session', '  invoke_agent writer', '    embed', '      embeddings text-embedding-3-small', '    embedMany', '      embeddings text-embedding-3-small'].join('\n'),
+      );
       assert.equal(byKind(spans, 'llms').length, traced.requests.length);
       assertTotals(spanTotals(spans), providerTotals(traced.requests, 'text-embedding-3-small'));
       for (const s of byKind(spans, 'llms')) assert.equal(attr(s, 'gen_ai.embeddings.dimension.count'), 8n);
@@ -174,7 +180,7 @@ for (const v of VARIANTS) {
     });
 
     if (v.major === 6) {
-      it('with the AI SDK instrumentation off, a tool the app records under the SDK\'s own ai.toolCall span lands under the agent', async () => {
+      it("with the AI SDK instrumentation off, a tool the app records under the SDK's own ai.toolCall span lands under the agent", async () => {
         const { spans } = await run('telemetry', 'require', { AGENTOPS_INSTRUMENTATIONS_DISABLED: 'ai-sdk' });
         const lookup = one(spans, 'execute_tool lookup');
         assert.equal(parentOf(spans, lookup)?.name, 'invoke_agent writer');
@@ -188,7 +194,10 @@ for (const v of VARIANTS) {
       const traced = await run('nested', 'require');
       assert.deepEqual(traced.result, plain.result);
       const { spans } = traced;
-      assert.equal(treeOf(spans).render(), ['session', '  invoke_agent writer', '    generateText', '      chat gpt-4o-mini', '      execute_tool add', '        chat gpt-4o-mini', '      chat gpt-4o-mini'].join('\n'));
+      assert.equal(
+        treeOf(spans).render(),
+        ['session', '  invoke_agent writer', '    generateText', '      chat gpt-4o-mini', '      execute_tool add', '        chat gpt-4o-mini', '      chat gpt-4o-mini'].join('\n'),
+      );
       assert.equal(byKind(spans, 'llms').length, traced.requests.length);
       assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
       assert.equal(attr(one(spans, 'session'), 'agentops.session.event_counts.llms'), 3n);
@@ -211,7 +220,10 @@ for (const v of VARIANTS) {
       for (const env of [{}, { NO_SESSION: '1' }] as Array<Record<string, string>>) {
         const { spans } = await run('generate-tools', 'require', { AGENTOPS_CAPTURE_CONTENT: 'false', ...env });
         assert.ok(byKind(spans, 'llms').length === 2);
-        const text = JSON.stringify(spans.map((s) => [s.attributes, s.events, s.status]), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+        const text = JSON.stringify(
+          spans.map((s) => [s.attributes, s.events, s.status]),
+          (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x),
+        );
         for (const secret of ['SECRET_PROMPT_ai', 'loopback', '"a":2', 'tool.call.arguments', 'tool.call.result', 'event.params', 'event.returns']) assert.ok(!text.includes(secret), secret);
       }
     });

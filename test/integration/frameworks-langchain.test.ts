@@ -66,7 +66,7 @@ describe('LangChain.js', () => {
       assert.equal(treeOf(spans).render(), AGENT_TREE);
       assertOneTrace(spans, sessionId(spans));
       assert.equal(byKind(spans, 'llms').length, traced.requests.length, 'one LLM span per model request');
-      assert.equal(fromSdk(spans).length, traced.requests.length, 'each is the openai SDK call\'s span');
+      assert.equal(fromSdk(spans).length, traced.requests.length, "each is the openai SDK call's span");
       assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
       const agent = one(spans, 'invoke_agent mathbot');
       assert.equal(attr(agent, 'gen_ai.agent.name'), 'mathbot');
@@ -87,7 +87,10 @@ describe('LangChain.js', () => {
     const traced = await run('chain', 'require');
     assert.deepEqual(traced.result, plain.result);
     const { spans } = traced;
-    assert.equal(treeOf(spans).render(), ['session', '  invoke_agent writer', '    chain RunnableSequence', '      chain ChatPromptTemplate', '      chat gpt-4o-mini', '      chain StrOutputParser'].join('\n'));
+    assert.equal(
+      treeOf(spans).render(),
+      ['session', '  invoke_agent writer', '    chain RunnableSequence', '      chain ChatPromptTemplate', '      chat gpt-4o-mini', '      chain StrOutputParser'].join('\n'),
+    );
     assert.equal(fromSdk(spans).length, 1);
     assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
     assert.equal(attr(one(spans, 'chain RunnableSequence'), 'agentops.agent.id'), attr(one(spans, 'invoke_agent writer'), 'agentops.agent.id'));
@@ -105,7 +108,7 @@ describe('LangChain.js', () => {
     }
   });
 
-  it('with the openai SDK not instrumented, each model run is still one LLM span, from LangChain\'s own usage', async () => {
+  it("with the openai SDK not instrumented, each model run is still one LLM span, from LangChain's own usage", async () => {
     const traced = await run('agent', 'require', { AGENTOPS_INSTRUMENTATIONS_DISABLED: 'openai' });
     const { spans } = traced;
     assert.equal(treeOf(spans).render(), AGENT_TREE);
@@ -135,17 +138,24 @@ describe('LangChain.js', () => {
     const traced = await run('graph', 'require');
     assert.deepEqual(traced.result, plain.result);
     const { spans } = traced;
-    assert.equal(treeOf(spans).render(), ['session', '  invoke_agent writer', '    chain LangGraph', '      chain draft', '        chat gpt-4o-mini', '      chain review', '        chat gpt-4o-mini'].join('\n'));
+    assert.equal(
+      treeOf(spans).render(),
+      ['session', '  invoke_agent writer', '    chain LangGraph', '      chain draft', '        chat gpt-4o-mini', '      chain review', '        chat gpt-4o-mini'].join('\n'),
+    );
     assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
   });
 
-  it('with content capture off, no prompt, completion or tool data reaches a span (also from LangChain\'s own usage path)', async () => {
+  it("with content capture off, no prompt, completion or tool data reaches a span (also from LangChain's own usage path)", async () => {
     for (const env of [{}, { NO_SESSION: '1' }, { AGENTOPS_INSTRUMENTATIONS_DISABLED: 'openai' }] as Array<Record<string, string>>) {
       for (const scenario of ['agent', 'chain']) {
         const { spans } = await run(scenario, 'require', { AGENTOPS_CAPTURE_CONTENT: 'false', ...env });
         assert.ok(byKind(spans, 'llms').length >= 1);
-        const text = JSON.stringify(spans.map((s) => [s.attributes, s.events, s.status]), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
-        for (const secret of ['SECRET_PROMPT_lc', 'what is 2+3', 'loopback', '"a":2', 'tool.call.arguments', 'tool.call.result', 'event.params', 'event.returns', 'llm.prompt', 'llm.completion']) assert.ok(!text.includes(secret), `${scenario} ${JSON.stringify(env)}: ${secret}`);
+        const text = JSON.stringify(
+          spans.map((s) => [s.attributes, s.events, s.status]),
+          (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x),
+        );
+        for (const secret of ['SECRET_PROMPT_lc', 'what is 2+3', 'loopback', '"a":2', 'tool.call.arguments', 'tool.call.result', 'event.params', 'event.returns', 'llm.prompt', 'llm.completion'])
+          assert.ok(!text.includes(secret), `${scenario} ${JSON.stringify(env)}: ${secret}`);
       }
     }
   });
@@ -153,7 +163,13 @@ describe('LangChain.js', () => {
   it('outside a session: the agent run is its own trace, with the same spans under it', async () => {
     const traced = await run('agent', 'require', { NO_SESSION: '1' });
     const { spans } = traced;
-    assert.equal(treeOf(spans).render(), AGENT_TREE.split('\n').slice(2).map((l) => l.slice(2)).join('\n'));
+    assert.equal(
+      treeOf(spans).render(),
+      AGENT_TREE.split('\n')
+        .slice(2)
+        .map((l) => l.slice(2))
+        .join('\n'),
+    );
     assertOneTrace(spans);
     assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
     assert.equal(named(spans, 'execute_tool add')[0].status.code, 0);
@@ -172,7 +188,11 @@ describe('LangChain.js', () => {
     assert.match(String(warnings[0].msg), /^@langchain\/core 0\.3\.80 is not supported/);
     assert.equal(traced.spans.length, 0);
     // The same app with the package's real version is traced: the gate is what kept it out.
-    const real = makeRelabelledPackageApp(['frameworks/langchain-plain.cjs'], '@langchain/core', JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@langchain/core/package.json'), 'utf8')).version as string);
+    const real = makeRelabelledPackageApp(
+      ['frameworks/langchain-plain.cjs'],
+      '@langchain/core',
+      JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@langchain/core/package.json'), 'utf8')).version as string,
+    );
     dirs.push(real.dir);
     const supported = await runApp(llm, receiver, path.join(real.dir, 'langchain-plain.cjs'), 'require', { NODE_PATH: real.nodePath }, { cwd: real.dir, execArgv: ['--preserve-symlinks'] });
     assert.equal(named(supported.spans, 'chain RunnableLambda').length, 1);

@@ -89,7 +89,8 @@ export function providerTotals(requests: LlmRequestRecord[], model: string): Tot
     if (r.path === '/v1/chat/completions') u = { inputTokens: CHAT_USAGE.prompt_tokens, outputTokens: CHAT_USAGE.completion_tokens, cacheReadTokens: CHAT_USAGE.prompt_tokens_details.cached_tokens };
     else if (r.path === '/v1/responses') u = { inputTokens: RESPONSES_USAGE.input_tokens, outputTokens: RESPONSES_USAGE.output_tokens };
     else if (r.path === '/v1/embeddings') u = { inputTokens: 8, outputTokens: 0 };
-    else if (r.path === '/v1/messages') u = { inputTokens: ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens, outputTokens: ANTHROPIC_USAGE.output_tokens };
+    else if (r.path === '/v1/messages')
+      u = { inputTokens: ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens, outputTokens: ANTHROPIC_USAGE.output_tokens };
     else continue;
     t.input += u.inputTokens;
     t.output += u.outputTokens;

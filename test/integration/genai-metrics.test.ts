@@ -29,7 +29,16 @@ async function run(env: Record<string, string>): Promise<{ metrics: ReceivedMetr
   try {
     const res = await runNode('test/fixtures/llm/app.cjs', {
       preload: 'require',
-      env: { LLM_BASE: llm.url, SCENARIOS: SCENARIOS.join(','), AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces.url, OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url, OTEL_METRIC_EXPORT_INTERVAL: '60000', ...env },
+      env: {
+        LLM_BASE: llm.url,
+        SCENARIOS: SCENARIOS.join(','),
+        AGENTOPS_EXPORTERS: 'jaeger',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces.url,
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url,
+        OTEL_METRIC_EXPORT_INTERVAL: '60000',
+        ...env,
+      },
     });
     assert.equal(res.code, 0, res.stderr);
     return { metrics: receiver.metrics, contentTypes: receiver.requests.map((r) => r.contentType), stderr: res.stderr };
@@ -60,9 +69,22 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
       assert.equal(duration.metric.kind, 'histogram');
       assert.equal(duration.metric.unit, 's');
       assert.deepEqual(duration.points[0].explicitBounds, DURATION_BUCKETS);
-      assert.equal(duration.points.reduce((n, p) => n + (p.count ?? 0), 0), SCENARIOS.length, 'one duration per call');
-      const chat = find(duration.points, { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18' });
-      assert.equal(chat.reduce((n, p) => n + (p.count ?? 0), 0), 2, 'chat and chat-stream-usage');
+      assert.equal(
+        duration.points.reduce((n, p) => n + (p.count ?? 0), 0),
+        SCENARIOS.length,
+        'one duration per call',
+      );
+      const chat = find(duration.points, {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+      });
+      assert.equal(
+        chat.reduce((n, p) => n + (p.count ?? 0), 0),
+        2,
+        'chat and chat-stream-usage',
+      );
       assert.equal(chat[0].attributes['server.address'], '127.0.0.1');
       assert.equal(chat[0].attributes['server.port'], BigInt(llm.port));
       assert.equal(chat[0].attributes['error.type'], undefined);
@@ -99,7 +121,10 @@ describe('GenAI client metrics: configuration', () => {
   it('sends nothing when OTEL_METRICS_EXPORTER is unset', async () => {
     const receiver = await startMetricsReceiver();
     try {
-      const res = await runNode('test/fixtures/llm/app.cjs', { preload: 'require', env: { LLM_BASE: llm.url, SCENARIOS: 'chat', AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces.url, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url } });
+      const res = await runNode('test/fixtures/llm/app.cjs', {
+        preload: 'require',
+        env: { LLM_BASE: llm.url, SCENARIOS: 'chat', AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces.url, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url },
+      });
       assert.equal(res.code, 0, res.stderr);
       assert.equal(receiver.requests.length, 0);
     } finally {
@@ -110,7 +135,18 @@ describe('GenAI client metrics: configuration', () => {
   it('refuses an unsupported protocol in one line naming the variable; the app runs on', async () => {
     const receiver = await startMetricsReceiver();
     try {
-      const res = await runNode('test/fixtures/llm/app.cjs', { preload: 'require', env: { LLM_BASE: llm.url, SCENARIOS: 'chat', AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces.url, OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc' } });
+      const res = await runNode('test/fixtures/llm/app.cjs', {
+        preload: 'require',
+        env: {
+          LLM_BASE: llm.url,
+          SCENARIOS: 'chat',
+          AGENTOPS_EXPORTERS: 'jaeger',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces.url,
+          OTEL_METRICS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
+        },
+      });
       assert.equal(res.code, 0, res.stderr);
       const lines = res.logs.filter((l) => l.level === 'error' && String(l.msg).includes('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL'));
       assert.equal(lines.length, 1, res.stderr);

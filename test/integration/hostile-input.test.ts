@@ -86,8 +86,14 @@ describe('hostile input', function () {
       for (const name of ['nanDates', 'negativeTime', 'farFuture']) {
         assert.ok(BigInt(row(name).start_time) > 1_700_000_000_000_000_000n, `${name}: an unusable time becomes now`);
       }
-      assert.ok(res.logs.some((l) => String(l.msg).includes('not a valid date')), 'unusable timestamps are reported');
-      assert.ok(res.logs.some((l) => String(l.msg).includes('sessionId must be a UUID')), 'an invalid session id is reported');
+      assert.ok(
+        res.logs.some((l) => String(l.msg).includes('not a valid date')),
+        'unusable timestamps are reported',
+      );
+      assert.ok(
+        res.logs.some((l) => String(l.msg).includes('sessionId must be a UUID')),
+        'an invalid session id is reported',
+      );
       const wide = span('tenThousandAttributes');
       assert.ok(Object.keys(wide.attributes).length <= 128 && wide.droppedAttributesCount > 9000, 'the SDK attribute limit applies and counts the rest');
     });
@@ -155,7 +161,17 @@ describe('hostile input', function () {
     AGENTOPS_PG_RETENTION_DAYS: '-7',
   };
   /** Any text is a valid value for these (names, hosts, paths). */
-  const FREE_TEXT = new Set(['AGENTOPS_SERVICE_NAME', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'AGENTOPS_PG_HOST', 'AGENTOPS_PG_USER', 'AGENTOPS_PG_PASSWORD', 'AGENTOPS_PG_DATABASE', 'AGENTOPS_PG_SPOOL_DIR', 'AGENTOPS_OTLP_SPOOL_DIR']);
+  const FREE_TEXT = new Set([
+    'AGENTOPS_SERVICE_NAME',
+    'OTEL_SERVICE_NAME',
+    'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+    'AGENTOPS_PG_HOST',
+    'AGENTOPS_PG_USER',
+    'AGENTOPS_PG_PASSWORD',
+    'AGENTOPS_PG_DATABASE',
+    'AGENTOPS_PG_SPOOL_DIR',
+    'AGENTOPS_OTLP_SPOOL_DIR',
+  ]);
 
   it('classifies every documented variable (a new one needs a malformed case here)', () => {
     const unclassified = allVariables()

@@ -70,7 +70,10 @@ describe('@openai/agents outside a session', () => {
       treeOf(spans).render(),
       ['Agent workflow', '  invoke_agent triage', '    chat gpt-4.1', '    handoff triage -> math', '  invoke_agent math', '    chat gpt-4.1', '    execute_tool add', '    chat gpt-4.1'].join('\n'),
     );
-    const text = JSON.stringify(spans.map((s) => s.attributes), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    const text = JSON.stringify(
+      spans.map((s) => s.attributes),
+      (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
+    );
     assert.ok(!text.includes('SECRET_PROMPT'));
     assert.ok(!text.includes('tool.call.arguments'));
     assert.ok(!text.includes('loopback'));

@@ -27,8 +27,18 @@ interface Expected {
 }
 
 // Converse: input = inputTokens + cache reads + cache writes (Bedrock counts them apart).
-const CONVERSE_TOKENS = { input: CONVERSE_USAGE.inputTokens + CONVERSE_USAGE.cacheReadInputTokens + CONVERSE_USAGE.cacheWriteInputTokens, output: CONVERSE_USAGE.outputTokens, cacheRead: 6, cacheWrite: 2 };
-const ANTHROPIC_TOKENS = { input: ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens, output: ANTHROPIC_USAGE.output_tokens, cacheRead: 5, cacheWrite: 3 };
+const CONVERSE_TOKENS = {
+  input: CONVERSE_USAGE.inputTokens + CONVERSE_USAGE.cacheReadInputTokens + CONVERSE_USAGE.cacheWriteInputTokens,
+  output: CONVERSE_USAGE.outputTokens,
+  cacheRead: 6,
+  cacheWrite: 2,
+};
+const ANTHROPIC_TOKENS = {
+  input: ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens,
+  output: ANTHROPIC_USAGE.output_tokens,
+  cacheRead: 5,
+  cacheWrite: 3,
+};
 
 const EXPECTED: Record<string, Expected> = {
   // Prices per 1M tokens from @pydantic/genai-prices (in, cache read, cache write, out).
@@ -44,14 +54,45 @@ const EXPECTED: Record<string, Expected> = {
   'invoke-anthropic': { operation: 'chat', model: GLOBAL_HAIKU, ...ANTHROPIC_TOKENS, finish: 'end_turn', responseModel: 'claude-haiku-4-5-20251001', responseId: 'msg_bdrk_01', cost: 0.00006025 },
   // The model's own usage events, not the invocation metrics of the last chunk. Claude 3 Haiku
   // (0.25 in, 1.25 out, no cache rates on Bedrock): 19 x 0.25 + 9 x 1.25
-  'invoke-anthropic-stream': { operation: 'chat', model: 'anthropic.claude-3-haiku-20240307-v1:0', ...ANTHROPIC_TOKENS, finish: 'end_turn', responseModel: 'claude-3-haiku-20240307', responseId: 'msg_bdrk_02', stream: true, cost: 0.000016 },
+  'invoke-anthropic-stream': {
+    operation: 'chat',
+    model: 'anthropic.claude-3-haiku-20240307-v1:0',
+    ...ANTHROPIC_TOKENS,
+    finish: 'end_turn',
+    responseModel: 'claude-3-haiku-20240307',
+    responseId: 'msg_bdrk_02',
+    stream: true,
+    cost: 0.000016,
+  },
   'invoke-nova': { operation: 'chat', model: 'amazon.nova-micro-v1:0', input: NOVA_USAGE.inputTokens, output: NOVA_USAGE.outputTokens, finish: 'end_turn', cost: 0.00000133 },
   'invoke-nova-stream': { operation: 'chat', model: 'us.amazon.nova-lite-v1:0', input: NOVA_USAGE.inputTokens, output: NOVA_USAGE.outputTokens, finish: 'end_turn', stream: true, cost: 0.00000228 },
   // Llama 3.1 8B: 0.22 in and out; Llama 3.2 3B: 0.15.
-  'invoke-llama': { operation: 'text_completion', model: 'meta.llama3-1-8b-instruct-v1:0', input: LLAMA_COUNTS.prompt_token_count, output: LLAMA_COUNTS.generation_token_count, finish: 'stop', cost: 0.00000506 },
-  'invoke-llama-stream': { operation: 'text_completion', model: 'us.meta.llama3-2-3b-instruct-v1:0', input: LLAMA_COUNTS.prompt_token_count, output: LLAMA_COUNTS.generation_token_count, finish: 'stop', stream: true, cost: 0.00000345 },
+  'invoke-llama': {
+    operation: 'text_completion',
+    model: 'meta.llama3-1-8b-instruct-v1:0',
+    input: LLAMA_COUNTS.prompt_token_count,
+    output: LLAMA_COUNTS.generation_token_count,
+    finish: 'stop',
+    cost: 0.00000506,
+  },
+  'invoke-llama-stream': {
+    operation: 'text_completion',
+    model: 'us.meta.llama3-2-3b-instruct-v1:0',
+    input: LLAMA_COUNTS.prompt_token_count,
+    output: LLAMA_COUNTS.generation_token_count,
+    finish: 'stop',
+    stream: true,
+    cost: 0.00000345,
+  },
   // A family read only through `amazon-bedrock-invocationMetrics`. Mistral Small (1 in, 3 out).
-  'invoke-mistral-stream': { operation: 'text_completion', model: 'mistral.mistral-small-2402-v1:0', input: INVOCATION_METRICS.inputTokenCount, output: INVOCATION_METRICS.outputTokenCount, stream: true, cost: 0.00006 },
+  'invoke-mistral-stream': {
+    operation: 'text_completion',
+    model: 'mistral.mistral-small-2402-v1:0',
+    input: INVOCATION_METRICS.inputTokenCount,
+    output: INVOCATION_METRICS.outputTokenCount,
+    stream: true,
+    cost: 0.00006,
+  },
 };
 const ALL = Object.keys(EXPECTED);
 const FAULTS = ['error-429', 'error-400', 'stream-cut', 'invoke-stream-cut', 'stream-exception', 'abandon'];
@@ -110,16 +151,22 @@ type Message = { role: string; parts: Array<{ type: string; content?: string }>;
 function checkMessages(span: ReceivedSpan, scenario: string, where: string): void {
   const json = (key: string): unknown => (typeof attr(span, key) === 'string' ? JSON.parse(attr(span, key) as string) : undefined);
   const input = json('gen_ai.input.messages') as Message[];
-  assert.ok(input.some((m) => m.role === 'user' && m.parts.some((p) => p.type === 'text' && String(p.content).includes('SECRET_PROMPT_b3d9'))), where);
+  assert.ok(
+    input.some((m) => m.role === 'user' && m.parts.some((p) => p.type === 'text' && String(p.content).includes('SECRET_PROMPT_b3d9'))),
+    where,
+  );
   // The fixture gives `system` to the plain Converse call and to the Anthropic and Nova bodies.
   const system = json('gen_ai.system_instructions');
-  assert.deepEqual(system, scenario === 'converse' || /anthropic|nova/.test(scenario) && scenario.startsWith('invoke') ? [{ type: 'text', content: 'Be brief.' }] : undefined, where);
+  assert.deepEqual(system, scenario === 'converse' || (/anthropic|nova/.test(scenario) && scenario.startsWith('invoke')) ? [{ type: 'text', content: 'Be brief.' }] : undefined, where);
   const output = json('gen_ai.output.messages') as Message[] | undefined;
   if (scenario === 'invoke-mistral-stream') return; // a family whose body is not read: no answer known
   assert.equal(output?.length, 1, where);
   assert.equal(output[0].role, 'assistant', where);
   assert.equal(output[0].finish_reason, 'stop', where);
-  assert.ok(output[0].parts.some((p) => p.type === 'text' && (p.content ?? '').length > 0), where);
+  assert.ok(
+    output[0].parts.some((p) => p.type === 'text' && (p.content ?? '').length > 0),
+    where,
+  );
 }
 
 function show(span: ReceivedSpan): string {
@@ -127,7 +174,10 @@ function show(span: ReceivedSpan): string {
 }
 
 function allText(spans: ReceivedSpan[]): string {
-  return JSON.stringify(spans.map((s) => ({ a: s.attributes, e: s.events.map((e) => e.attributes), st: s.status })), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(
+    spans.map((s) => ({ a: s.attributes, e: s.events.map((e) => e.attributes), st: s.status })),
+    (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
+  );
 }
 
 for (const [app, preload] of [
@@ -231,7 +281,10 @@ for (const [app, preload] of [
       // The SDK's errors reached the app as they are.
       assert.match(res.stdout, /error-429 \{"caught":"ThrottlingException","ctor":"ThrottlingException","status":429,"fault":"client"/);
       assert.match(res.stdout, /error-400 \{"caught":"ValidationException","ctor":"ValidationException","status":400/);
-      assert.match(res.stdout, /stream-cut \{"seen":\[\{"messageStart":\{"role":"assistant"\}\},\{"contentBlockDelta":.*"caught":"Error","ctor":"Error".*"message":"Truncated event message received."/);
+      assert.match(
+        res.stdout,
+        /stream-cut \{"seen":\[\{"messageStart":\{"role":"assistant"\}\},\{"contentBlockDelta":.*"caught":"Error","ctor":"Error".*"message":"Truncated event message received."/,
+      );
       assert.match(res.stdout, /stream-exception \{"seen":\[.*\],"caught":"ModelStreamErrorException"/);
       assert.match(res.stdout, /abandon \["messageStart","contentBlockDelta","contentBlockDelta"\]/);
       if (app.endsWith('.mjs')) {

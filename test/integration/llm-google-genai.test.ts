@@ -62,7 +62,10 @@ function show(span: ReceivedSpan): string {
 }
 
 function allText(spans: ReceivedSpan[]): string {
-  return JSON.stringify(spans.map((s) => ({ a: s.attributes, e: s.events.map((e) => e.attributes), st: s.status })), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(
+    spans.map((s) => ({ a: s.attributes, e: s.events.map((e) => e.attributes), st: s.status })),
+    (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
+  );
 }
 
 /** Our warnings (a failure of the tracing itself): there must be none. */
@@ -97,12 +100,18 @@ function checkGenerated(span: ReceivedSpan, provider: string, streamed: boolean)
   // (A chat's later turns carry the history: the first message is the prompt.)
   const input = JSON.parse(String(attr(span, 'gen_ai.input.messages'))) as Array<{ role: string; parts: unknown[] }>;
   assert.deepEqual(input[0], { role: 'user', parts: [{ type: 'text', content: 'SECRET_PROMPT_9c1e say hello' }] }, where);
-  assert.ok(input.every((m) => m.role === 'user' || m.role === 'assistant'), where);
+  assert.ok(
+    input.every((m) => m.role === 'user' || m.role === 'assistant'),
+    where,
+  );
   const output = JSON.parse(String(attr(span, 'gen_ai.output.messages'))) as Array<{ role: string; parts: Array<{ type: string; content?: string }>; finish_reason: string }>;
   assert.equal(output.length, 1, where);
   assert.equal(output[0].role, 'assistant', where);
   assert.equal(output[0].finish_reason, 'stop', where);
-  assert.ok(output[0].parts.some((p) => p.type === 'text' && (p.content ?? '').length > 0), where);
+  assert.ok(
+    output[0].parts.some((p) => p.type === 'text' && (p.content ?? '').length > 0),
+    where,
+  );
   const ttfc = attr(span, 'gen_ai.response.time_to_first_chunk');
   if (!streamed) assert.equal(ttfc, undefined, where);
   else assert.ok(typeof ttfc === 'number' && ttfc >= 0 && ttfc * 1e9 <= Number(span.endTimeUnixNano - span.startTimeUnixNano), where);

@@ -38,8 +38,14 @@ function appDir(alias: string | undefined): string {
     fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
     fs.cpSync(path.join(REPO_ROOT, 'node_modules', alias), path.join(dir, 'node_modules', 'openai'), { recursive: true });
     const main = `main({ OpenAI, AzureOpenAI: OpenAI.AzureOpenAI, Anthropic: function () {} }, agentops)`;
-    fs.writeFileSync(path.join(dir, 'app.cjs'), `'use strict';\nconst OpenAI = require('openai');\nconst agentops = require('agentops-otel');\nconst { main } = require(${JSON.stringify(SCENARIOS_FILE)});\n${main}.catch((e) => { console.error('app failed', e); process.exitCode = 1; });\n`);
-    fs.writeFileSync(path.join(dir, 'app.mjs'), `import OpenAI, { AzureOpenAI } from 'openai';\nimport * as agentops from 'agentops-otel';\nimport scenarios from ${JSON.stringify(SCENARIOS_FILE)};\nscenarios.main({ OpenAI, AzureOpenAI, Anthropic: function () {} }, agentops).catch((e) => { console.error('app failed', e); process.exitCode = 1; });\n`);
+    fs.writeFileSync(
+      path.join(dir, 'app.cjs'),
+      `'use strict';\nconst OpenAI = require('openai');\nconst agentops = require('agentops-otel');\nconst { main } = require(${JSON.stringify(SCENARIOS_FILE)});\n${main}.catch((e) => { console.error('app failed', e); process.exitCode = 1; });\n`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'app.mjs'),
+      `import OpenAI, { AzureOpenAI } from 'openai';\nimport * as agentops from 'agentops-otel';\nimport scenarios from ${JSON.stringify(SCENARIOS_FILE)};\nscenarios.main({ OpenAI, AzureOpenAI, Anthropic: function () {} }, agentops).catch((e) => { console.error('app failed', e); process.exitCode = 1; });\n`,
+    );
     dirs.push(dir);
   }
   return dir;

@@ -55,9 +55,39 @@ const EXPECTED: Record<string, { name: string; provider: string; input?: number;
   responses: { name: 'chat gpt-4.1', provider: 'openai', input: 20, output: 9, responseModel: 'gpt-4.1', finish: 'completed', cost: 0.000112 },
   'responses-stream': { name: 'chat gpt-4.1', provider: 'openai', input: 20, output: 9, responseModel: 'gpt-4.1', finish: 'completed', cost: 0.000112 },
   embeddings: { name: 'embeddings text-embedding-3-small', provider: 'openai', input: 8, responseModel: 'text-embedding-3-small', cost: 0.00000016 },
-  anthropic: { name: 'chat claude-3-5-haiku', provider: 'anthropic', input: 18, output: 8, responseModel: 'claude-3-5-haiku-20241022', finish: 'end_turn', cost: 0.00004248, cacheRead: 6, cacheWrite: 2 },
-  'anthropic-stream': { name: 'chat claude-3-5-haiku', provider: 'anthropic', input: 18, output: 8, responseModel: 'claude-3-5-haiku-20241022', finish: 'end_turn', cost: 0.00004248, cacheRead: 6, cacheWrite: 2 },
-  'anthropic-helper': { name: 'chat claude-3-5-haiku', provider: 'anthropic', input: 18, output: 8, responseModel: 'claude-3-5-haiku-20241022', finish: 'end_turn', cost: 0.00004248, cacheRead: 6, cacheWrite: 2 },
+  anthropic: {
+    name: 'chat claude-3-5-haiku',
+    provider: 'anthropic',
+    input: 18,
+    output: 8,
+    responseModel: 'claude-3-5-haiku-20241022',
+    finish: 'end_turn',
+    cost: 0.00004248,
+    cacheRead: 6,
+    cacheWrite: 2,
+  },
+  'anthropic-stream': {
+    name: 'chat claude-3-5-haiku',
+    provider: 'anthropic',
+    input: 18,
+    output: 8,
+    responseModel: 'claude-3-5-haiku-20241022',
+    finish: 'end_turn',
+    cost: 0.00004248,
+    cacheRead: 6,
+    cacheWrite: 2,
+  },
+  'anthropic-helper': {
+    name: 'chat claude-3-5-haiku',
+    provider: 'anthropic',
+    input: 18,
+    output: 8,
+    responseModel: 'claude-3-5-haiku-20241022',
+    finish: 'end_turn',
+    cost: 0.00004248,
+    cacheRead: 6,
+    cacheWrite: 2,
+  },
 };
 
 /** The conventions' structured content (schemas of GenAI semconv 1.42.0), beside the agentops.llm.* text. */
@@ -77,12 +107,18 @@ function checkMessages(span: ReceivedSpan, scenario: string, where: string): voi
   assert.equal(output.length, 1, where);
   assert.equal(output[0].role, 'assistant', where);
   assert.equal(output[0].finish_reason, 'stop', where);
-  const text = output[0].parts.filter((p) => p.type === 'text').map((p) => p.content).join('');
+  const text = output[0].parts
+    .filter((p) => p.type === 'text')
+    .map((p) => p.content)
+    .join('');
   assert.ok(text.includes(COMPLETION_TEXT), where);
 }
 
 function allText(spans: ReceivedSpan[]): string {
-  return JSON.stringify(spans.map((s) => ({ a: s.attributes, e: s.events.map((e) => e.attributes), st: s.status })), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(
+    spans.map((s) => ({ a: s.attributes, e: s.events.map((e) => e.attributes), st: s.status })),
+    (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
+  );
 }
 
 for (const [app, preload] of [
@@ -96,7 +132,10 @@ for (const [app, preload] of [
       const llms = llmSpans(spans);
       assert.equal(llms.length, ALL.length, tree.render());
       // Only our spans: the Anthropic SDK's own call spans are muted while we record the call.
-      assert.deepEqual([...new Set(spans.map((s) => s.scope.name))].sort(), ['agentops-otel/instrumentation-agentops', 'agentops-otel/instrumentation-anthropic', 'agentops-otel/instrumentation-openai'].filter((n) => spans.some((s) => s.scope.name === n)).sort());
+      assert.deepEqual(
+        [...new Set(spans.map((s) => s.scope.name))].sort(),
+        ['agentops-otel/instrumentation-agentops', 'agentops-otel/instrumentation-anthropic', 'agentops-otel/instrumentation-openai'].filter((n) => spans.some((s) => s.scope.name === n)).sort(),
+      );
       assert.ok(!spans.some((s) => s.scope.name.startsWith('@anthropic-ai')), 'no span of the SDK itself');
       const agent = spans.find((s) => s.name === 'invoke_agent writer');
       const session = spans.find((s) => s.name === 'session');
@@ -201,7 +240,10 @@ for (const [app, preload] of [
       const { spans } = await runApp(app, preload, { SCENARIOS: 'error-429-openai,error-500-anthropic', SESSION: '1', RECORD_ERRORS: '1' });
       const calls = llmSpans(spans);
       const recorded = spans.filter((s) => attr(s, 'agentops.event.type') === 'errors' && attr(s, 'agentops.error.trigger_event.id') === undefined);
-      assert.deepEqual(calls.map((s) => attr(s, 'error.type')), ['RateLimitError', 'InternalServerError']);
+      assert.deepEqual(
+        calls.map((s) => attr(s, 'error.type')),
+        ['RateLimitError', 'InternalServerError'],
+      );
       assert.deepEqual(recorded.map((s) => attr(s, 'error.type')).sort(), ['InternalServerError', 'RateLimitError']);
       assert.deepEqual(recorded.map((s) => s.name).sort(), ['error InternalServerError', 'error RateLimitError']);
     });
@@ -231,12 +273,21 @@ describe('LLM SDK instrumentation: loading and configuration', () => {
 
   it('switches instrumentations off by name (OTEL_NODE_DISABLED_INSTRUMENTATIONS, AGENTOPS_INSTRUMENTATIONS_ENABLED)', async () => {
     const off = await runApp('app.cjs', 'require', { SCENARIOS: 'chat,anthropic', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'openai' });
-    assert.deepEqual(llmSpans(off.spans).map((s) => attr(s, 'gen_ai.provider.name')), ['anthropic']);
+    assert.deepEqual(
+      llmSpans(off.spans).map((s) => attr(s, 'gen_ai.provider.name')),
+      ['anthropic'],
+    );
     const only = await runApp('app.mjs', 'import', { SCENARIOS: 'chat,anthropic', AGENTOPS_INSTRUMENTATIONS_ENABLED: 'agentops,openai' });
-    assert.deepEqual(llmSpans(only.spans).map((s) => attr(s, 'gen_ai.provider.name')), ['openai']);
+    assert.deepEqual(
+      llmSpans(only.spans).map((s) => attr(s, 'gen_ai.provider.name')),
+      ['openai'],
+    );
     const bad = await runApp('app.cjs', 'require', { SCENARIOS: 'chat', AGENTOPS_INSTRUMENTATIONS_DISABLED: 'nosuch' });
     assert.equal(llmSpans(bad.spans).length, 1);
-    assert.ok(bad.res.logs.some((l) => String(l.msg).includes('unknown instrumentation "nosuch"')), bad.res.stderr);
+    assert.ok(
+      bad.res.logs.some((l) => String(l.msg).includes('unknown instrumentation "nosuch"')),
+      bad.res.stderr,
+    );
   });
 
   it('with AGENTOPS_AUTO_SESSION=process, collects calls made outside any session in one process session ended at exit', async () => {

@@ -151,7 +151,8 @@ describe('MCP instrumentation options', () => {
     const calls = mcpSpans(spans).filter((s) => s.name === 'tools/call add');
     assert.equal(calls.length, 4, treeOf(spans).render());
     for (const span of calls) {
-      for (const key of ['gen_ai.tool.call.arguments', 'gen_ai.tool.call.result', 'agentops.event.params', 'agentops.event.returns']) assert.equal(attr(span, key), undefined, `${key} on ${span.name}`);
+      for (const key of ['gen_ai.tool.call.arguments', 'gen_ai.tool.call.result', 'agentops.event.params', 'agentops.event.returns'])
+        assert.equal(attr(span, key), undefined, `${key} on ${span.name}`);
     }
     const failed = calls.filter((s) => s.status.code === 2);
     assert.equal(failed.length, 2);
@@ -159,7 +160,10 @@ describe('MCP instrumentation options', () => {
       assert.equal(attr(span, 'error.type'), '-32603');
       assert.equal(span.status.message ?? '', '', 'no error message: it can quote the arguments');
     }
-    const text = JSON.stringify(spans.map((s) => [s.attributes, s.events, s.status]), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    const text = JSON.stringify(
+      spans.map((s) => [s.attributes, s.events, s.status]),
+      (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v),
+    );
     assert.ok(!text.includes('not an object'), 'the bad arguments appear nowhere');
   });
 });

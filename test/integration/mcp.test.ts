@@ -262,7 +262,13 @@ describe('MCP requests the other way, and trace context the app wrote itself', (
       assert.equal(answered.resource['process.pid'], call.resource['process.pid'], 'the client process answers');
       assert.equal(sample.resource['process.pid'], handled.resource['process.pid'], 'the server process asks');
       // Only the app's own call is a tool event of its session.
-      assert.equal(attr(spans.find((x) => x.name === 'session')!, 'agentops.session.event_counts.tools'), 1n);
+      assert.equal(
+        attr(
+          spans.find((x) => x.name === 'session')!,
+          'agentops.session.event_counts.tools',
+        ),
+        1n,
+      );
     });
   }
 
@@ -280,7 +286,14 @@ describe('MCP requests the other way, and trace context the app wrote itself', (
     assert.equal(attr(call, 'agentops.event.type'), undefined, show(call));
     assert.equal(attr(call, 'agentops.span.kind'), 'mcp', show(call));
     assert.equal(attr(call, 'gen_ai.tool.name'), 'add', show(call));
-    assert.equal(attr(spans.find((x) => x.name === 'session')!, 'agentops.session.event_counts.tools'), 1n, tree);
+    assert.equal(
+      attr(
+        spans.find((x) => x.name === 'session')!,
+        'agentops.session.event_counts.tools',
+      ),
+      1n,
+      tree,
+    );
   });
 
   it('a malformed traceparent in _meta starts a new trace on the server, without an error; the handler sees _meta without it', async () => {

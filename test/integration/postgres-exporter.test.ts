@@ -28,7 +28,23 @@ describe('postgres exporter: storing spans', function () {
     await t.provider.forceFlush();
     await exporter.forceFlush();
 
-    const rows = await sql<{ trace_id: string; span_id: string; parent_span_id: string | null; operation_name: string; start_time: string; end_time: string; duration_ns: string; status: string; status_message: string | null; service_name: string; instrumentation_scope: string; instrumentation_scope_version: string; events: unknown; attributes: Record<string, unknown>; start_ts: Date }>(
+    const rows = await sql<{
+      trace_id: string;
+      span_id: string;
+      parent_span_id: string | null;
+      operation_name: string;
+      start_time: string;
+      end_time: string;
+      duration_ns: string;
+      status: string;
+      status_message: string | null;
+      service_name: string;
+      instrumentation_scope: string;
+      instrumentation_scope_version: string;
+      events: unknown;
+      attributes: Record<string, unknown>;
+      start_ts: Date;
+    }>(
       url,
       'SELECT trace_id::text, span_id, parent_span_id, operation_name, start_time::text, end_time::text, duration_ns::text, status, status_message, service_name, instrumentation_scope, instrumentation_scope_version, events, attributes, start_ts FROM agentops_spans',
     );
@@ -119,10 +135,16 @@ describe('postgres exporter: storing spans', function () {
     execFileSync('psql', [url2, '-v', 'ON_ERROR_STOP=1', '-q', '-f', path.join(ROOT, 'schema.sql')], { stdio: 'pipe' });
     // The time partitions depend on the clock and are maintenance's: only the rest is compared.
     const cols = (u: string) =>
-      sql(u, "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT IN (SELECT relname FROM pg_class WHERE relispartition AND relname <> 'agentops_spans_default') ORDER BY 1, 2");
+      sql(
+        u,
+        "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT IN (SELECT relname FROM pg_class WHERE relispartition AND relname <> 'agentops_spans_default') ORDER BY 1, 2",
+      );
     assert.deepEqual(await cols(url2), await cols(url));
     const versions = await sql(url2, 'SELECT table_name, version FROM agentops_schema_version');
-    assert.deepEqual(versions, all.map((version) => ({ table_name: 'agentops_spans', version })));
+    assert.deepEqual(
+      versions,
+      all.map((version) => ({ table_name: 'agentops_spans', version })),
+    );
   });
 
   it('creates a configured table name at start-up, and waits (not drops) when auto-migrate is off and the table is missing', async () => {
@@ -135,7 +157,9 @@ describe('postgres exporter: storing spans', function () {
     assert.equal((await sql(url, "SELECT to_regclass('agentops_spans') AS t"))[0].t, null);
 
     const url2 = await createTestDatabase();
-    const manual = new PostgresSpanExporter(pgConfig(url2, { AGENTOPS_PG_AUTO_MIGRATE: 'false', AGENTOPS_PG_RETRY_BASE_MS: '10', AGENTOPS_PG_RETRY_MAX_DELAY_MS: '50', AGENTOPS_PG_FLUSH_TIMEOUT_MS: '300' }));
+    const manual = new PostgresSpanExporter(
+      pgConfig(url2, { AGENTOPS_PG_AUTO_MIGRATE: 'false', AGENTOPS_PG_RETRY_BASE_MS: '10', AGENTOPS_PG_RETRY_MAX_DELAY_MS: '50', AGENTOPS_PG_FLUSH_TIMEOUT_MS: '300' }),
+    );
     const t2 = tracing(bsp(manual));
     makeTree(t2.tracer, 2);
     await t2.provider.forceFlush();

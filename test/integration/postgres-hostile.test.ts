@@ -49,10 +49,14 @@ describe('postgres exporter: hostile data', function () {
     await t.provider.forceFlush();
     await exporter.forceFlush();
 
-    const rows = await sql<{ span_id: string; operation_name: string; attributes: Record<string, unknown>; status_message: string; events: Array<{ name: string; attributes: Record<string, string> }>; bytes: number }>(
-      url,
-      'SELECT span_id, operation_name, attributes, status_message, events, pg_column_size(attributes) AS bytes FROM agentops_spans',
-    );
+    const rows = await sql<{
+      span_id: string;
+      operation_name: string;
+      attributes: Record<string, unknown>;
+      status_message: string;
+      events: Array<{ name: string; attributes: Record<string, string> }>;
+      bytes: number;
+    }>(url, 'SELECT span_id, operation_name, attributes, status_message, events, pg_column_size(attributes) AS bytes FROM agentops_spans');
     assert.equal(rows.length, 2);
     const r1 = rows.find((r) => r.span_id === s1.spanContext().spanId)!;
     assert.equal(r1.operation_name, 'nulname');
@@ -67,7 +71,10 @@ describe('postgres exporter: hostile data', function () {
     const huge = r1.attributes.huge as string;
     assert.ok(huge.length < 300 * 1024 && /…\[truncated \d+ chars\]$/.test(huge), `huge value stored with ${huge.length} chars`);
     assert.equal(r1.status_message, 'badstatus\uFFFD');
-    assert.deepEqual(r1.events.map((e) => [e.name, e.attributes]), [['ev', { k: 'v' }]]);
+    assert.deepEqual(
+      r1.events.map((e) => [e.name, e.attributes]),
+      [['ev', { k: 'v' }]],
+    );
     assert.equal((t.ended[0].attributes as Record<string, unknown>)['nul\u0000key'], 'nul\u0000value', 'the span itself is not modified');
 
     const r2 = rows.find((r) => r.span_id === s2.spanContext().spanId)!;
@@ -112,14 +119,26 @@ describe('postgres exporter: hostile data', function () {
     const after = stats.snapshot().exporters.postgres;
 
     const stored = await sql<{ span_id: string }>(url, 'SELECT span_id FROM agentops_spans ORDER BY span_id');
-    const expected = batch.filter((s) => ![farFuture, badTrace, noEnd].includes(s)).map((s) => s.spanContext().spanId).sort();
-    assert.deepEqual(stored.map((r) => r.span_id), expected);
-    const dead = await sql<{ trace_id: string; span_id: string; error_code: string; error_message: string; raw_row: string }>(url, 'SELECT trace_id, span_id, error_code, error_message, raw_row FROM agentops_spans_dead_letter ORDER BY error_code');
-    assert.deepEqual(dead.map((d) => [d.span_id, d.error_code]), [
-      [farFuture.spanContext().spanId, '22003'],
-      [badTrace.spanContext().spanId, '22P02'],
-      [noEnd.spanContext().spanId, '23502'],
-    ]);
+    const expected = batch
+      .filter((s) => ![farFuture, badTrace, noEnd].includes(s))
+      .map((s) => s.spanContext().spanId)
+      .sort();
+    assert.deepEqual(
+      stored.map((r) => r.span_id),
+      expected,
+    );
+    const dead = await sql<{ trace_id: string; span_id: string; error_code: string; error_message: string; raw_row: string }>(
+      url,
+      'SELECT trace_id, span_id, error_code, error_message, raw_row FROM agentops_spans_dead_letter ORDER BY error_code',
+    );
+    assert.deepEqual(
+      dead.map((d) => [d.span_id, d.error_code]),
+      [
+        [farFuture.spanContext().spanId, '22003'],
+        [badTrace.spanContext().spanId, '22P02'],
+        [noEnd.spanContext().spanId, '23502'],
+      ],
+    );
     const raw = JSON.parse(dead[0].raw_row);
     assert.equal(raw.operation_name, 'ok 3');
     assert.equal(raw.start_time, '1000000000000000000000');

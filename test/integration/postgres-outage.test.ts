@@ -60,10 +60,14 @@ describe('postgres exporter: outages and the spool', function () {
     await t.provider.forceFlush();
     const total = t.ended.length;
     assert.ok(total >= 5000);
-    const done = await eventually(async () => {
-      await exporter.forceFlush();
-      return (await countRows(url)).n >= total;
-    }, 60_000, 200);
+    const done = await eventually(
+      async () => {
+        await exporter.forceFlush();
+        return (await countRows(url)).n >= total;
+      },
+      60_000,
+      200,
+    );
     const c = await countRows(url);
     const after = counters();
     assert.ok(done, `only ${c.n} of ${total} rows`);
@@ -93,7 +97,10 @@ describe('postgres exporter: outages and the spool', function () {
       await sleep(2); // paced like an app: the exporter's own work runs between batches
     }
     assert.ok(maxHeld <= 1000 + 100, `held ${maxHeld} spans in memory`);
-    assert.ok(codes.every((x) => x === 0), 'every batch was accepted');
+    assert.ok(
+      codes.every((x) => x === 0),
+      'every batch was accepted',
+    );
     // The spool writer finishes its files after the last export returned: wait for all of them.
     const excess = c.ended.length - 10 - 1100;
     await eventually(async () => counters().spooled - before.spooled >= excess, 10_000);
@@ -120,7 +127,10 @@ describe('postgres exporter: outages and the spool', function () {
     } finally {
       warn.restore();
     }
-    assert.ok(warn.getCalls().some((call) => call.args[1] === 'pg.spool_sync'), 'the synchronous spooling is reported');
+    assert.ok(
+      warn.getCalls().some((call) => call.args[1] === 'pg.spool_sync'),
+      'the synchronous spooling is reported',
+    );
     assert.ok(counters().spooled - before.spooled > 0);
     assert.deepEqual(counters().dropped, before.dropped, 'nothing dropped');
     await exporter.forceFlush();
@@ -157,7 +167,12 @@ describe('postgres exporter: outages and the spool', function () {
       const pg = require(${JSON.stringify(path.join(ROOT, 'dist/src/exporters/postgres/index.js'))});
       pg.replaySpool(pg.readPostgresConfig(new ConfigSource(process.env, {}))).then((r) => process.stdout.write(JSON.stringify(r)));`;
     const out = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['-e', script], { env: { ...process.env, AGENTOPS_PG_URL: url, AGENTOPS_PG_SPOOL_DIR: cfg.spoolDir, AGENTOPS_LOG_LEVEL: 'error' }, timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+      execFile(
+        process.execPath,
+        ['-e', script],
+        { env: { ...process.env, AGENTOPS_PG_URL: url, AGENTOPS_PG_SPOOL_DIR: cfg.spoolDir, AGENTOPS_LOG_LEVEL: 'error' }, timeout: 60_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      ),
     );
     const r = JSON.parse(out) as ReplayResult;
     assert.equal(r.rows, total - 3);
@@ -197,7 +212,9 @@ describe('postgres exporter: outages and the spool', function () {
     const url = await createTestDatabase();
     const blocker = path.join(pgConfig(url).spoolDir, 'not-a-dir');
     fs.writeFileSync(blocker, 'x');
-    const unwritable = new PostgresSpanExporter(pgConfig(url, { ...FAST_RETRY, AGENTOPS_PG_SPOOL_DIR: path.join(blocker, 'spool'), AGENTOPS_PG_BUFFER_MAX_SPANS: '10', AGENTOPS_PG_SHUTDOWN_TIMEOUT_MS: '100' }));
+    const unwritable = new PostgresSpanExporter(
+      pgConfig(url, { ...FAST_RETRY, AGENTOPS_PG_SPOOL_DIR: path.join(blocker, 'spool'), AGENTOPS_PG_BUFFER_MAX_SPANS: '10', AGENTOPS_PG_SHUTDOWN_TIMEOUT_MS: '100' }),
+    );
     const tiny = new PostgresSpanExporter(pgConfig(url, { ...FAST_RETRY, AGENTOPS_PG_SPOOL_MAX_BYTES: '2000', AGENTOPS_PG_BUFFER_MAX_SPANS: '10', AGENTOPS_PG_SHUTDOWN_TIMEOUT_MS: '100' }));
     const c = idle();
     for (let i = 0; i < 20; i++) makeTree(c.tracer, 2);
@@ -233,7 +250,14 @@ describe('postgres exporter: outages and the spool', function () {
     logger.level = 'debug';
     try {
       const exporter = new PostgresSpanExporter(pgConfig(url.toString(), { ...FAST_RETRY, AGENTOPS_PG_SHUTDOWN_TIMEOUT_MS: '200' }));
-      const wrong = new PostgresSpanExporter(pgConfig(url.toString().replace(encodeURIComponent(password), 'wrong-password'), { ...FAST_RETRY, AGENTOPS_PG_SHUTDOWN_TIMEOUT_MS: '200', AGENTOPS_PG_FLUSH_TIMEOUT_MS: '300', AGENTOPS_PG_PASSWORD: `${password}-2` }));
+      const wrong = new PostgresSpanExporter(
+        pgConfig(url.toString().replace(encodeURIComponent(password), 'wrong-password'), {
+          ...FAST_RETRY,
+          AGENTOPS_PG_SHUTDOWN_TIMEOUT_MS: '200',
+          AGENTOPS_PG_FLUSH_TIMEOUT_MS: '300',
+          AGENTOPS_PG_PASSWORD: `${password}-2`,
+        }),
+      );
       const c = idle();
       makeTree(c.tracer, 3);
       exporter.export(c.ended, () => undefined);
@@ -276,7 +300,23 @@ describe('postgres exporter: never keeps the host process alive', function () {
           setTimeout(() => process.stdout.write('app done'), 200);`;
         const started = Date.now();
         const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
-          const child = execFile(process.execPath, ['-e', script], { cwd: ROOT, env: { ...process.env, AGENTOPS_PG_URL: url, AGENTOPS_PG_SPOOL_DIR: path.join(tempDirFor(), 'spool'), AGENTOPS_LOG_LEVEL: 'silent', AGENTOPS_PG_CONNECT_TIMEOUT_MS: '1000', AGENTOPS_PG_FLUSH_INTERVAL_MS: '10' }, timeout: 30_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, out: stdout }));
+          const child = execFile(
+            process.execPath,
+            ['-e', script],
+            {
+              cwd: ROOT,
+              env: {
+                ...process.env,
+                AGENTOPS_PG_URL: url,
+                AGENTOPS_PG_SPOOL_DIR: path.join(tempDirFor(), 'spool'),
+                AGENTOPS_LOG_LEVEL: 'silent',
+                AGENTOPS_PG_CONNECT_TIMEOUT_MS: '1000',
+                AGENTOPS_PG_FLUSH_INTERVAL_MS: '10',
+              },
+              timeout: 30_000,
+            },
+            (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, out: stdout }),
+          );
           child.on('error', () => undefined);
         });
         assert.equal(res.out, 'app done');

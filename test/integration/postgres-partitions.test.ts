@@ -89,7 +89,11 @@ describe('postgres storage: partitions, retention, maintenance', function () {
     const listed = await cli(['sessions', '--json'], { AGENTOPS_PG_URL: url });
     assert.equal(listed.code, 0, listed.stderr);
     const starts = (JSON.parse(listed.stdout) as Array<{ start_time_unix_nano: string }>).map((x) => BigInt(x.start_time_unix_nano));
-    assert.deepEqual(starts, [...starts].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)), 'newest first, by time (not as text: 1999 has fewer digits)');
+    assert.deepEqual(
+      starts,
+      [...starts].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)),
+      'newest first, by time (not as text: 1999 has fewer digits)',
+    );
     assert.equal(starts.length, 4);
 
     // Forty days later, the future session's period is within the window: it moves to its own partition.
@@ -132,7 +136,10 @@ describe('postgres storage: partitions, retention, maintenance', function () {
     const r = await withClient(url, (c) => runMaintenance(c, 'agentops_spans', { interval: 'day', retentionDays: 10, nowMs: now }));
     assert.equal(r.retention, 'applied', r.problems.join('; '));
     assert.deepEqual([...r.retentionResult!.dropped].sort(), expectDropped.sort());
-    assert.deepEqual(await partitionNames(url), before.filter((p) => !expectDropped.includes(p)));
+    assert.deepEqual(
+      await partitionNames(url),
+      before.filter((p) => !expectDropped.includes(p)),
+    );
     assert.equal(r.retentionResult!.deletedDefaultRows, 4);
     assert.equal(r.retentionResult!.deadLettersDeleted, 1);
     assert.equal(r.retentionResult!.summariesRemoved, 3, 'the three sessions with no span left');
@@ -200,14 +207,20 @@ describe('postgres storage: partitions, retention, maintenance', function () {
     try {
       assert.ok(await eventually(async () => (await partitionNames(url)).length === 9 + 9 + 1, 20_000), `partitions: ${(await partitionNames(url)).join(', ')}`);
       assert.ok((await partitionNames(url)).includes(todays));
-      assert.deepEqual(warn.getCalls().filter((c) => String(c.args[1]).startsWith('pg.maintenance')).map((c) => c.args[2]), []);
+      assert.deepEqual(
+        warn
+          .getCalls()
+          .filter((c) => String(c.args[1]).startsWith('pg.maintenance'))
+          .map((c) => c.args[2]),
+        [],
+      );
     } finally {
       warn.restore();
       await Promise.all(exporters.map((e) => e.shutdown()));
     }
   });
 
-  it('the exporter\'s periodic pass applies AGENTOPS_PG_RETENTION_DAYS and recreates what is missing', async () => {
+  it("the exporter's periodic pass applies AGENTOPS_PG_RETENTION_DAYS and recreates what is missing", async () => {
     const url = await createTestDatabase('agentops_part');
     const now = Date.now();
     await withClient(url, (c) => migrate(c, 'agentops_spans', { nowMs: now - 40 * DAY_MS }));

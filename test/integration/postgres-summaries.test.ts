@@ -41,7 +41,7 @@ async function distinctSpans(url: string): Promise<{ n: number; d: number }> {
 
 function shuffle<T>(a: T[], seed: number): T[] {
   let x = seed;
-  const rnd = (): number => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = (): number => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [a[i], a[j]] = [a[j], a[i]];
@@ -117,7 +117,10 @@ describe('postgres storage: session summaries, exactly once', function () {
   it('the row-level variant (for Citus) keeps the same summaries', async () => {
     const url = await createTestDatabase('agentops_sum');
     await withClient(url, (c) => migrate(c, 'agentops_spans'));
-    await sql(url, 'DROP TRIGGER agentops_spans_summarize ON agentops_spans; CREATE TRIGGER agentops_spans_summarize_row AFTER INSERT ON agentops_spans FOR EACH ROW EXECUTE FUNCTION agentops_spans_summarize_row()');
+    await sql(
+      url,
+      'DROP TRIGGER agentops_spans_summarize ON agentops_spans; CREATE TRIGGER agentops_spans_summarize_row AFTER INSERT ON agentops_spans FOR EACH ROW EXECUTE FUNCTION agentops_spans_summarize_row()',
+    );
     const spans = workload(25);
     await (await exportAll(pgConfig(url, { AGENTOPS_PG_AUTO_MIGRATE: 'false' }), spans)).shutdown();
     await (await exportAll(pgConfig(url, { AGENTOPS_PG_AUTO_MIGRATE: 'false' }), spans, { batch: 3 })).shutdown();
@@ -151,7 +154,11 @@ describe('postgres storage: session summaries, exactly once', function () {
     await installReference(url);
     assert.equal(await assertSummariesExact(url, 'after the upgrade'), 60);
     const afterOld = await sql(url, `SELECT * FROM agentops_sessions WHERE start_time < ${BigInt(Date.now() - 20 * DAY_MS) * 1_000_000n} ORDER BY session_id`);
-    assert.deepEqual(afterOld, beforeOld.filter((s) => BigInt(String(s.start_time)) < BigInt(Date.now() - 20 * DAY_MS) * 1_000_000n), 'the old sessions read exactly as before');
+    assert.deepEqual(
+      afterOld,
+      beforeOld.filter((s) => BigInt(String(s.start_time)) < BigInt(Date.now() - 20 * DAY_MS) * 1_000_000n),
+      'the old sessions read exactly as before',
+    );
 
     const again = await cli(['migrate', '--json'], { AGENTOPS_PG_URL: url });
     assert.equal(again.code, 0, again.stderr);

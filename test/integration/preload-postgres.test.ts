@@ -133,7 +133,9 @@ describe('preload with PostgreSQL and Jaeger', function () {
     assert.ok(ok, `expected ${expected} rows, found ${counts.n}`);
     assert.equal(counts.n, expected);
     assert.equal(counts.d, expected, 'no duplicates');
-    const [steps] = await sql(dbUrl, "SELECT count(DISTINCT attributes->>'agentops.event.params')::int AS n FROM agentops_spans WHERE trace_id = $1 AND operation_name = 'execute_tool step'", [sessionId]);
+    const [steps] = await sql(dbUrl, "SELECT count(DISTINCT attributes->>'agentops.event.params')::int AS n FROM agentops_spans WHERE trace_id = $1 AND operation_name = 'execute_tool step'", [
+      sessionId,
+    ]);
     assert.equal(steps.n, expected - 2, 'every event is there');
   }
 

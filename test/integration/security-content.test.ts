@@ -22,7 +22,10 @@ function spoolText(dir: string): { files: number; rows: number; text: string } {
   for (const n of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
     const t = fs.readFileSync(path.join(dir, n), 'latin1');
     files++;
-    rows += t.split('\n').slice(1).filter((l) => l !== '').length;
+    rows += t
+      .split('\n')
+      .slice(1)
+      .filter((l) => l !== '').length;
     text += t;
   }
   return { files, rows, text };

@@ -20,7 +20,7 @@ import { createTestDatabase, sql, tempDir } from '../helpers/postgres';
 const fixture = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures', name);
 
 const SQL = "'); DROP TABLE agentops_spans; --";
-const SQL2 = "x\"; DELETE FROM canary; SELECT '1";
+const SQL2 = 'x"; DELETE FROM canary; SELECT \'1';
 
 describe('security: no injection through configuration or span data', function () {
   this.timeout(120_000);
@@ -119,7 +119,10 @@ describe('security: no injection through configuration or span data', function (
         [sessionId],
       );
       assert.equal(rows.length, 5, 'session, agent, tool, action, error and nothing else');
-      assert.ok(rows.every((r) => r.service_name === service), 'service name verbatim');
+      assert.ok(
+        rows.every((r) => r.service_name === service),
+        'service name verbatim',
+      );
       const tool = rows.find((r) => r.operation_name === `execute_tool tool ${SQL}`);
       assert.ok(tool, `tool span name verbatim: ${rows.map((r) => r.operation_name).join(' | ')}`);
       assert.equal(tool.attributes[SQL], SQL2, 'attribute key and value verbatim');
@@ -136,9 +139,14 @@ describe('security: no injection through configuration or span data', function (
     await check(JSON.parse(live.stdout).sessionId);
 
     // Database unreachable: spooled into the odd path, then replayed by the next process.
-    const down = await runNode(fixture('security-sql-data.js'), { env: env({ OTEL_SERVICE_NAME: service, AGENTOPS_PG_URL: 'postgres://postgres:postgres@127.0.0.1:1/none', AGENTOPS_PG_SPOOL_DIR: spoolDir }) });
+    const down = await runNode(fixture('security-sql-data.js'), {
+      env: env({ OTEL_SERVICE_NAME: service, AGENTOPS_PG_URL: 'postgres://postgres:postgres@127.0.0.1:1/none', AGENTOPS_PG_SPOOL_DIR: spoolDir }),
+    });
     assert.equal(down.code, 0, down.stderr);
-    assert.ok(fs.readdirSync(spoolDir).some((f) => f.endsWith('.spool')), 'spooled under the literal path');
+    assert.ok(
+      fs.readdirSync(spoolDir).some((f) => f.endsWith('.spool')),
+      'spooled under the literal path',
+    );
     assert.deepEqual(fs.readdirSync(parent), [path.basename(spoolDir)], 'nothing else was created next to it');
     const replay = await runNode(fixture('noop.js'), { env: env({ AGENTOPS_EXPORTERS: 'postgres', AGENTOPS_PG_SPOOL_DIR: spoolDir }) });
     assert.equal(replay.code, 0, replay.stderr);

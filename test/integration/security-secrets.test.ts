@@ -104,23 +104,35 @@ describe('security: secrets never leave the process', function () {
     assert.equal(rows[0]!.n, 9, `the role authenticated with the marker password: ${res.stderr}`);
     await receiver.waitForSpans(9);
     assert.equal(receiver.requests[0]!.headers.authorization, `Bearer ${token}`, 'the marker token was really sent');
-    assert.ok(res.logs.some((l) => l.level === 'debug'), 'debug logging is on');
+    assert.ok(
+      res.logs.some((l) => l.level === 'debug'),
+      'debug logging is on',
+    );
   });
 
   it('PostgreSQL rejects the password', async () => {
     const res = await run('wrong password', 'all-events.js', { AGENTOPS_PG_URL: pgUrl(wrongPassword) });
     assert.equal(res.code, 0, res.stderr);
-    assert.ok(res.logs.some((l) => (l.error as { code?: string } | undefined)?.code === '28P01'), `rejected by the server: ${res.stderr}`);
+    assert.ok(
+      res.logs.some((l) => (l.error as { code?: string } | undefined)?.code === '28P01'),
+      `rejected by the server: ${res.stderr}`,
+    );
     // The password given separately, the URL without one.
     const sep = await run('wrong AGENTOPS_PG_PASSWORD', 'all-events.js', { AGENTOPS_PG_URL: pgUrl(password).replace(/:[^:@/]*@/, '@'), AGENTOPS_PG_PASSWORD: wrongPassword });
     assert.equal(sep.code, 0, sep.stderr);
-    assert.ok(sep.logs.some((l) => (l.error as { code?: string } | undefined)?.code === '28P01'), sep.stderr);
+    assert.ok(
+      sep.logs.some((l) => (l.error as { code?: string } | undefined)?.code === '28P01'),
+      sep.stderr,
+    );
   });
 
   it('the database is unreachable (spans spooled)', async () => {
     const res = await run('database unreachable', 'all-events.js', { AGENTOPS_PG_URL: pgUrl(password, 1, '127.0.0.1') });
     assert.equal(res.code, 0, res.stderr);
-    assert.ok(res.logs.some((l) => (l.error as { code?: string } | undefined)?.code === 'ECONNREFUSED'), res.stderr);
+    assert.ok(
+      res.logs.some((l) => (l.error as { code?: string } | undefined)?.code === 'ECONNREFUSED'),
+      res.stderr,
+    );
     // process.exit(): the remaining spans go to the spool synchronously.
     const exit = await run('database unreachable, process.exit()', 'exit-modes.js', { AGENTOPS_PG_URL: pgUrl(password, 1, '127.0.0.1'), OTEL_BSP_SCHEDULE_DELAY: '60000' }, ['exit']);
     assert.equal(exit.code, 3, exit.stderr);
@@ -157,10 +169,16 @@ describe('security: secrets never leave the process', function () {
     try {
       const r503 = await run('jaeger 503', 'all-events.js', {});
       assert.equal(r503.code, 0, r503.stderr);
-      assert.ok(r503.logs.some((l) => /jaeger export failed/.test(String(l.msg))), r503.stderr);
+      assert.ok(
+        r503.logs.some((l) => /jaeger export failed/.test(String(l.msg))),
+        r503.stderr,
+      );
       const exit503 = await run('jaeger 503, process.exit()', 'exit-modes.js', { OTEL_BSP_SCHEDULE_DELAY: '60000' }, ['exit']);
       assert.equal(exit503.code, 3, exit503.stderr);
-      assert.ok(exit503.logs.some((l) => /could not be sent at exit/.test(String(l.msg))), exit503.stderr);
+      assert.ok(
+        exit503.logs.some((l) => /could not be sent at exit/.test(String(l.msg))),
+        exit503.stderr,
+      );
     } finally {
       receiver.setResponse('ok');
     }
@@ -168,19 +186,25 @@ describe('security: secrets never leave the process', function () {
     await closed.close();
     const refused = await run('jaeger refused', 'all-events.js', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: closed.url.replace('://', `://user:${encodeURIComponent(token)}@`) });
     assert.equal(refused.code, 0, refused.stderr);
-    assert.ok(refused.logs.some((l) => /jaeger export failed/.test(String(l.msg))), refused.stderr);
+    assert.ok(
+      refused.logs.some((l) => /jaeger export failed/.test(String(l.msg))),
+      refused.stderr,
+    );
     const exitRefused = await run('jaeger refused, process.exit()', 'exit-modes.js', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: closed.url, OTEL_BSP_SCHEDULE_DELAY: '60000' }, ['exit']);
     assert.equal(exitRefused.code, 3, exitRefused.stderr);
   });
 
   it('the CLI (doctor, sessions, migrate, replay, export; with --verbose; with invalid values)', async function () {
     if (!fs.existsSync(CLI)) {
-       
       console.log(`      (skipped: ${path.relative(REPO_ROOT, CLI)} is not built yet; the CLI is checked once it exists)`);
       this.skip();
     }
     const commands = [['doctor'], ['sessions'], ['migrate'], ['replay'], ['export'], ['sessions', '--verbose'], ['doctor', '--verbose']];
-    for (const [label, url] of [['right password', pgUrl(password)], ['wrong password', pgUrl(wrongPassword)], ['unreachable', pgUrl(password, 1, '127.0.0.1')]] as const) {
+    for (const [label, url] of [
+      ['right password', pgUrl(password)],
+      ['wrong password', pgUrl(wrongPassword)],
+      ['unreachable', pgUrl(password, 1, '127.0.0.1')],
+    ] as const) {
       for (const args of commands) {
         const res = await runNode(CLI, { preload: 'none', args, env: env({ AGENTOPS_PG_URL: url }) });
         outputs.push({ where: `cli ${args.join(' ')} (${label})`, text: res.stdout + res.stderr });
@@ -208,7 +232,14 @@ describe('security: secrets never leave the process', function () {
   it('none of it printed, spooled, exported or stored a secret', async () => {
     assert.ok(outputs.length >= 20, 'the runs above happened');
     const found: string[] = [];
-    for (const o of outputs) for (const n of leaks(o.text)) found.push(`${o.where}: ${n}\n  ${o.text.split('\n').filter((l) => l.includes(n)).join('\n  ')}`);
+    for (const o of outputs)
+      for (const n of leaks(o.text))
+        found.push(
+          `${o.where}: ${n}\n  ${o.text
+            .split('\n')
+            .filter((l) => l.includes(n))
+            .join('\n  ')}`,
+        );
 
     let spoolFiles = 0;
     for (const d of spoolDirs) {

@@ -36,7 +36,10 @@ describe('security: spool file permissions', function () {
     assert.equal(octal(mode(probe)), '666', 'umask 000 was in effect');
     assert.equal(octal(mode(dir)), '700', `spool directory ${dir}`);
     const files = fs.readdirSync(dir);
-    assert.ok(files.some((f) => f.endsWith('.spool')), `something was spooled: ${files.join(', ')}`);
+    assert.ok(
+      files.some((f) => f.endsWith('.spool')),
+      `something was spooled: ${files.join(', ')}`,
+    );
     for (const f of files) assert.equal(octal(mode(path.join(dir, f))), '600', f);
   }
 

@@ -135,9 +135,30 @@ describe('security: TLS to PostgreSQL and to the OTLP endpoint', function () {
     });
 
     const refusals = [
-      { name: 'a certificate signed by another CA (verify-full)', host: 'localhost', mode: 'verify-full', wrongCa: true, problem: /certificate/i, codes: ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'] },
-      { name: 'a certificate signed by another CA (verify-ca)', host: '127.0.0.2', mode: 'verify-ca', wrongCa: true, problem: /certificate/i, codes: ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'] },
-      { name: 'a host name the certificate does not name (verify-full)', host: '127.0.0.2', mode: 'verify-full', wrongCa: false, problem: /127\.0\.0\.2.*(cert|altnames)/i, codes: ['ERR_TLS_CERT_ALTNAME_INVALID'] },
+      {
+        name: 'a certificate signed by another CA (verify-full)',
+        host: 'localhost',
+        mode: 'verify-full',
+        wrongCa: true,
+        problem: /certificate/i,
+        codes: ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+      },
+      {
+        name: 'a certificate signed by another CA (verify-ca)',
+        host: '127.0.0.2',
+        mode: 'verify-ca',
+        wrongCa: true,
+        problem: /certificate/i,
+        codes: ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+      },
+      {
+        name: 'a host name the certificate does not name (verify-full)',
+        host: '127.0.0.2',
+        mode: 'verify-full',
+        wrongCa: false,
+        problem: /127\.0\.0\.2.*(cert|altnames)/i,
+        codes: ['ERR_TLS_CERT_ALTNAME_INVALID'],
+      },
     ];
     for (const c of refusals) {
       it(`refuses ${c.name}: nothing stored, one clear error, the spans spooled and later stored`, async () => {
@@ -163,7 +184,10 @@ describe('security: TLS to PostgreSQL and to the OTLP endpoint', function () {
 
         const rows = spoolRows(spool);
         assert.equal(rows.length, 9, `all 9 spans spooled, not lost: ${res.stderr}`);
-        assert.ok(rows.every((r) => r.includes(sessionId.replace(/-/g, '')) || r.includes(sessionId)), 'the spooled rows are this session');
+        assert.ok(
+          rows.every((r) => r.includes(sessionId.replace(/-/g, '')) || r.includes(sessionId)),
+          'the spooled rows are this session',
+        );
 
         // A process with the right settings replays the spool: nothing was lost.
         const replay = await runNode(fixture('noop.js'), { env: env('localhost', table, spool) });
@@ -192,7 +216,10 @@ describe('security: TLS to PostgreSQL and to the OTLP endpoint', function () {
       const refused = await runNode(fixture('all-events.js'), { env: plain });
       assertAppUnaffected(refused);
       assert.equal(await stored(JSON.parse(refused.stdout).sessionId, 'tls_req_spans'), 0);
-      assert.ok(refused.logs.some((l) => l.level === 'error' && (l.error as { code?: string }).code === '28000' && /no encryption/.test(String((l.error as { message?: string }).message))), refused.stderr);
+      assert.ok(
+        refused.logs.some((l) => l.level === 'error' && (l.error as { code?: string }).code === '28000' && /no encryption/.test(String((l.error as { message?: string }).message))),
+        refused.stderr,
+      );
     });
   });
 

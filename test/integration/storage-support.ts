@@ -40,7 +40,21 @@ export function sessionSpans(shape: SessionShape): ReadableSpan[] {
   let offset = 2;
   for (let i = 0; i < (shape.llms ?? 2); i++) {
     const model = i % 2 === 0 ? 'gpt-4o-mini' : 'claude-3-5-haiku';
-    const s = t.tracer.startSpan(`chat ${model}`, { startTime: at(offset), attributes: { ...base, 'agentops.event.type': 'llms', 'gen_ai.request.model': model, 'gen_ai.usage.input_tokens': 10 + i, 'gen_ai.usage.output_tokens': 5 + i, 'agentops.usage.cost_usd': 0.25 } }, actx);
+    const s = t.tracer.startSpan(
+      `chat ${model}`,
+      {
+        startTime: at(offset),
+        attributes: {
+          ...base,
+          'agentops.event.type': 'llms',
+          'gen_ai.request.model': model,
+          'gen_ai.usage.input_tokens': 10 + i,
+          'gen_ai.usage.output_tokens': 5 + i,
+          'agentops.usage.cost_usd': 0.25,
+        },
+      },
+      actx,
+    );
     s.end(at(offset + 1));
     offset += 2;
   }

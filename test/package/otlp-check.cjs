@@ -106,7 +106,7 @@ async function main() {
 
     const session = spans.find((s) => s.name === 'session' && s.attributes['agentops.session.id'] === out.sessionId);
     assert.ok(session, `no session span for ${out.sessionId}; received: ${names}`);
-    assert.equal(session.traceId, traceId, 'the session span\'s trace id is the session UUID without dashes');
+    assert.equal(session.traceId, traceId, "the session span's trace id is the session UUID without dashes");
     assert.equal(session.parentSpanId, undefined, 'the session span is a root');
     assert.equal(session.attributes['agentops.session.end_state'], 'Success');
     assert.equal(session.resource['service.name'], SERVICE);

@@ -139,7 +139,10 @@ describe('AgentOps instrumentation (in-process)', () => {
     assert.doesNotThrow(() => s.record(evil));
     warn.restore();
     assert.equal(s.eventCounts.llms, 1);
-    assert.ok(exporter.getFinishedSpans().some((x) => x.attributes['agentops.event.id'] === evil.id), 'the event span was ended');
+    assert.ok(
+      exporter.getFinishedSpans().some((x) => x.attributes['agentops.event.id'] === evil.id),
+      'the event span was ended',
+    );
     assert.equal(warn.firstCall.args[1], 'agentops-instrumentation:record');
     void s.end();
   });

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { embedOutcome, finishReasons, generateOutcome, languageRequest, providerName, StreamPartsAccumulator, usageOf } from '../../instrumentations/ai-sdk/utils';
 
 describe('AI SDK mapping', () => {
-  it('names the provider from the model\'s provider id', () => {
+  it("names the provider from the model's provider id", () => {
     assert.equal(providerName('openai.responses'), 'openai');
     assert.equal(providerName('openai.chat'), 'openai');
     assert.equal(providerName('anthropic.messages'), 'anthropic');
@@ -27,7 +27,7 @@ describe('AI SDK mapping', () => {
     assert.deepEqual(usageOf({ inputTokens: { total: -1 }, outputTokens: { total: Number.NaN } }).inputTokens, undefined);
   });
 
-  it('prefers the provider\'s own finish reason over the unified one', () => {
+  it("prefers the provider's own finish reason over the unified one", () => {
     assert.deepEqual(finishReasons({ unified: 'tool-calls', raw: 'tool_calls' }), ['tool_calls']);
     assert.deepEqual(finishReasons({ unified: 'stop' }), ['stop']);
     assert.deepEqual(finishReasons('length'), ['length']);
@@ -35,7 +35,11 @@ describe('AI SDK mapping', () => {
   });
 
   it('maps call options to request attributes, never content', () => {
-    const req = languageRequest({ provider: 'openai.chat', modelId: 'gpt-4o-mini' }, { prompt: [{ role: 'user', content: 'secret' }], maxOutputTokens: 100, temperature: 0.2, topK: 3, stopSequences: ['x'], responseFormat: { type: 'json' } }, true);
+    const req = languageRequest(
+      { provider: 'openai.chat', modelId: 'gpt-4o-mini' },
+      { prompt: [{ role: 'user', content: 'secret' }], maxOutputTokens: 100, temperature: 0.2, topK: 3, stopSequences: ['x'], responseFormat: { type: 'json' } },
+      true,
+    );
     assert.equal(req.provider, 'openai');
     assert.equal(req.requestModel, 'gpt-4o-mini');
     assert.deepEqual(req.attributes, {
@@ -51,7 +55,12 @@ describe('AI SDK mapping', () => {
   });
 
   it('reads a doGenerate result, with content only when captured', () => {
-    const result = { content: [{ type: 'text', text: 'hi' }], finishReason: { unified: 'stop' }, usage: { inputTokens: { total: 5 }, outputTokens: { total: 2, reasoning: 1 } }, response: { id: 'r1', modelId: 'm-2024' } };
+    const result = {
+      content: [{ type: 'text', text: 'hi' }],
+      finishReason: { unified: 'stop' },
+      usage: { inputTokens: { total: 5 }, outputTokens: { total: 2, reasoning: 1 } },
+      response: { id: 'r1', modelId: 'm-2024' },
+    };
     const o = generateOutcome(result, true);
     assert.equal(o.responseModel, 'm-2024');
     assert.equal(o.responseId, 'r1');
@@ -75,7 +84,10 @@ describe('AI SDK mapping', () => {
     assert.equal(o.responseId, 'resp_1');
     assert.deepEqual(o.finishReasons, ['tool-calls']);
     assert.deepEqual([o.usage.inputTokens, o.usage.outputTokens, o.usage.cacheReadTokens], [12, 7, 4]);
-    assert.deepEqual(o.completion, [{ type: 'text', text: 'Hello' }, { type: 'tool-call', toolCallId: 'c1', toolName: 'add', input: '{"a":1}' }]);
+    assert.deepEqual(o.completion, [
+      { type: 'text', text: 'Hello' },
+      { type: 'tool-call', toolCallId: 'c1', toolName: 'add', input: '{"a":1}' },
+    ]);
     assert.equal(acc.error, undefined);
     const failing = new StreamPartsAccumulator(false);
     failing.add({ type: 'error', error: new Error('boom') });

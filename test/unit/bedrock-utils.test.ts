@@ -5,6 +5,7 @@ import { observeAsyncIterable } from '../../instrumentations/genai/async-iterabl
 import { costUsd, NO_OVERRIDES } from '../../instrumentations/genai/prices';
 import { errorAttributes } from '../../instrumentations/genai/recorder';
 import type { StreamEnd } from '../../instrumentations/genai/types';
+import { InvokeStreamAccumulator } from '../../instrumentations/bedrock/invoke-stream';
 
 const SERVER = { 'server.address': '127.0.0.1', 'server.port': 4000 };
 const bytes = (v: unknown): Uint8Array => new Uint8Array(Buffer.from(JSON.stringify(v), 'utf8'));
@@ -37,7 +38,13 @@ describe('bedrock mapping: model ids, prices and endpoints', () => {
     assert.deepEqual(U.endpointServer(undefined), {});
     assert.deepEqual(U.regionServer('eu-central-1', false, false), { 'server.address': 'bedrock-runtime.eu-central-1.amazonaws.com', 'server.port': 443 });
     assert.deepEqual(U.regionServer('us-gov-west-1', false, false), { 'server.address': 'bedrock-runtime.us-gov-west-1.amazonaws.com', 'server.port': 443 });
-    for (const [region, fips, dual] of [['us-east-1', true, false], ['us-east-1', false, true], ['cn-north-1', false, false], ['us-iso-east-1', false, false], [undefined, false, false]] as const) {
+    for (const [region, fips, dual] of [
+      ['us-east-1', true, false],
+      ['us-east-1', false, true],
+      ['cn-north-1', false, false],
+      ['us-iso-east-1', false, false],
+      [undefined, false, false],
+    ] as const) {
       assert.deepEqual(U.regionServer(region, fips, dual), {}, String(region));
     }
   });
@@ -141,12 +148,39 @@ describe('bedrock mapping: InvokeModel bodies', () => {
   });
 
   it('maps each family’s request parameters and prompt', () => {
-    const a = U.invokeRequest('anthropic.claude-3-haiku-20240307-v1:0', 'anthropic', { anthropic_version: 'bedrock-2023-05-31', max_tokens: 9, temperature: 1, top_p: 0.9, top_k: 5, stop_sequences: ['S'], system: 'sys', messages: [{ role: 'user', content: 'hi' }] }, {}, false);
+    const a = U.invokeRequest(
+      'anthropic.claude-3-haiku-20240307-v1:0',
+      'anthropic',
+      { anthropic_version: 'bedrock-2023-05-31', max_tokens: 9, temperature: 1, top_p: 0.9, top_k: 5, stop_sequences: ['S'], system: 'sys', messages: [{ role: 'user', content: 'hi' }] },
+      {},
+      false,
+    );
     assert.equal(a.operation, 'chat');
     assert.deepEqual(a.prompt, { system: 'sys', messages: [{ role: 'user', content: 'hi' }] });
-    assert.deepEqual(a.attributes, { 'gen_ai.request.model': 'anthropic.claude-3-haiku-20240307-v1:0', 'gen_ai.request.max_tokens': 9, 'gen_ai.request.temperature': 1, 'gen_ai.request.top_p': 0.9, 'gen_ai.request.top_k': 5, 'gen_ai.request.stop_sequences': ['S'] });
-    const n = U.invokeRequest('amazon.nova-lite-v1:0', 'nova', { messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { max_new_tokens: 7, temperature: 0.1, top_p: 0.2, topK: 3, stopSequences: ['Z'] } }, {}, true);
-    assert.deepEqual(n.attributes, { 'gen_ai.request.model': 'amazon.nova-lite-v1:0', 'gen_ai.request.max_tokens': 7, 'gen_ai.request.temperature': 0.1, 'gen_ai.request.top_p': 0.2, 'gen_ai.request.top_k': 3, 'gen_ai.request.stop_sequences': ['Z'], 'gen_ai.request.stream': true });
+    assert.deepEqual(a.attributes, {
+      'gen_ai.request.model': 'anthropic.claude-3-haiku-20240307-v1:0',
+      'gen_ai.request.max_tokens': 9,
+      'gen_ai.request.temperature': 1,
+      'gen_ai.request.top_p': 0.9,
+      'gen_ai.request.top_k': 5,
+      'gen_ai.request.stop_sequences': ['S'],
+    });
+    const n = U.invokeRequest(
+      'amazon.nova-lite-v1:0',
+      'nova',
+      { messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { max_new_tokens: 7, temperature: 0.1, top_p: 0.2, topK: 3, stopSequences: ['Z'] } },
+      {},
+      true,
+    );
+    assert.deepEqual(n.attributes, {
+      'gen_ai.request.model': 'amazon.nova-lite-v1:0',
+      'gen_ai.request.max_tokens': 7,
+      'gen_ai.request.temperature': 0.1,
+      'gen_ai.request.top_p': 0.2,
+      'gen_ai.request.top_k': 3,
+      'gen_ai.request.stop_sequences': ['Z'],
+      'gen_ai.request.stream': true,
+    });
     const l = U.invokeRequest('meta.llama3-8b-instruct-v1:0', 'llama', { prompt: 'Once', max_gen_len: 20, temperature: 0.5, top_p: 0.7 }, {}, false);
     assert.equal(l.operation, 'text_completion');
     assert.equal(l.prompt, 'Once');
@@ -157,12 +191,23 @@ describe('bedrock mapping: InvokeModel bodies', () => {
   });
 
   it('reads each family’s response body', () => {
-    const a = U.invokeOutcome('anthropic', { id: 'msg_1', model: 'claude-3-haiku-20240307', role: 'assistant', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', usage: { input_tokens: 11, cache_read_input_tokens: 5, cache_creation_input_tokens: 3, output_tokens: 9 } });
+    const a = U.invokeOutcome('anthropic', {
+      id: 'msg_1',
+      model: 'claude-3-haiku-20240307',
+      role: 'assistant',
+      content: [{ type: 'text', text: 'ok' }],
+      stop_reason: 'end_turn',
+      usage: { input_tokens: 11, cache_read_input_tokens: 5, cache_creation_input_tokens: 3, output_tokens: 9 },
+    });
     assert.equal(a.responseModel, 'claude-3-haiku-20240307');
     assert.equal(a.responseId, 'msg_1');
     assert.deepEqual(a.usage, { inputTokens: 19, outputTokens: 9, cacheReadTokens: 5, cacheCreationTokens: 3 });
     assert.deepEqual(a.finishReasons, ['end_turn']);
-    const n = U.invokeOutcome('nova', { output: { message: { role: 'assistant', content: [{ text: 'ok' }] } }, stopReason: 'end_turn', usage: { inputTokens: 14, outputTokens: 6, cacheReadInputTokenCount: 4 } });
+    const n = U.invokeOutcome('nova', {
+      output: { message: { role: 'assistant', content: [{ text: 'ok' }] } },
+      stopReason: 'end_turn',
+      usage: { inputTokens: 14, outputTokens: 6, cacheReadInputTokenCount: 4 },
+    });
     assert.deepEqual(n.usage, { inputTokens: 18, outputTokens: 6, cacheReadTokens: 4, cacheCreationTokens: undefined });
     assert.deepEqual(n.completion, [{ role: 'assistant', content: [{ text: 'ok' }] }]);
     const l = U.invokeOutcome('llama', { generation: 'ok', prompt_token_count: 16, generation_token_count: 7, stop_reason: 'length' });
@@ -176,7 +221,7 @@ describe('bedrock mapping: InvokeModel bodies', () => {
 
   it('assembles InvokeModel streams per family; the model’s own usage wins over the invocation metrics', () => {
     const metrics = { 'amazon-bedrock-invocationMetrics': { inputTokenCount: 99, outputTokenCount: 98, invocationLatency: 1, firstByteLatency: 1 } };
-    const anthropic = new U.InvokeStreamAccumulator('anthropic', true);
+    const anthropic = new InvokeStreamAccumulator('anthropic', true);
     for (const e of [
       { type: 'message_start', message: { id: 'msg_2', model: 'claude-3-haiku-20240307', usage: { input_tokens: 11, cache_read_input_tokens: 5, output_tokens: 1 } } },
       { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
@@ -191,14 +236,19 @@ describe('bedrock mapping: InvokeModel bodies', () => {
     assert.equal(a.responseId, 'msg_2');
     assert.deepEqual(a.completion, [{ role: 'assistant', content: [{ type: 'text', text: 'Hi' }] }]);
 
-    const nova = new U.InvokeStreamAccumulator('nova', true);
-    for (const e of [{ messageStart: { role: 'assistant' } }, { contentBlockDelta: { delta: { text: 'Yo' }, contentBlockIndex: 0 } }, { messageStop: { stopReason: 'end_turn' } }, { metadata: { usage: { inputTokens: 14, outputTokens: 6 } }, ...metrics }]) {
+    const nova = new InvokeStreamAccumulator('nova', true);
+    for (const e of [
+      { messageStart: { role: 'assistant' } },
+      { contentBlockDelta: { delta: { text: 'Yo' }, contentBlockIndex: 0 } },
+      { messageStop: { stopReason: 'end_turn' } },
+      { metadata: { usage: { inputTokens: 14, outputTokens: 6 } }, ...metrics },
+    ]) {
       nova.add(chunk(e));
     }
     assert.deepEqual(nova.outcome().usage, { inputTokens: 14, outputTokens: 6, cacheReadTokens: undefined, cacheCreationTokens: undefined });
     assert.deepEqual(nova.outcome().completion, [{ role: 'assistant', content: [{ text: 'Yo' }] }]);
 
-    const llama = new U.InvokeStreamAccumulator('llama', true);
+    const llama = new InvokeStreamAccumulator('llama', true);
     for (const e of [
       { generation: 'A', prompt_token_count: 16, generation_token_count: 1, stop_reason: null },
       { generation: 'B', prompt_token_count: null, generation_token_count: 2, stop_reason: null },
@@ -210,13 +260,13 @@ describe('bedrock mapping: InvokeModel bodies', () => {
     assert.deepEqual(rest, { finishReasons: ['stop'], usage: { inputTokens: 16, outputTokens: 7 }, completion: [{ role: 'assistant', content: 'AB' }] });
     assert.deepEqual(output?.(), [{ role: 'assistant', parts: [{ type: 'text', content: 'AB' }], finish_reason: 'stop' }]);
 
-    const other = new U.InvokeStreamAccumulator('other', true);
+    const other = new InvokeStreamAccumulator('other', true);
     other.add(chunk({ outputs: [{ text: 'x' }] }));
     other.add(chunk({ outputs: [{ text: '' }], 'amazon-bedrock-invocationMetrics': { inputTokenCount: 21, outputTokenCount: 13, cacheReadInputTokenCount: 4 } }));
     assert.deepEqual(other.outcome().usage, { inputTokens: 25, outputTokens: 13, cacheReadTokens: 4, cacheCreationTokens: undefined });
 
     // Not chunks (an error event the SDK would throw, garbage bytes): ignored.
-    const quiet = new U.InvokeStreamAccumulator('llama', false);
+    const quiet = new InvokeStreamAccumulator('llama', false);
     quiet.add({ chunk: { bytes: new Uint8Array([0xff, 0x00]) } });
     quiet.add({ internalServerException: { message: 'x' } });
     quiet.add(chunk({ generation: 'secret', prompt_token_count: 2, generation_token_count: 1 }));
@@ -288,7 +338,6 @@ describe('genai: error attributes of AWS SDK errors', () => {
 });
 
 describe('bedrock instrumentation: patching the client', () => {
-   
   const sdk = require('@aws-sdk/client-bedrock-runtime') as { BedrockRuntimeClient: { prototype: Record<string, unknown> } };
   const proto = sdk.BedrockRuntimeClient.prototype;
 
@@ -311,7 +360,10 @@ describe('bedrock instrumentation: patching the client', () => {
       theirs = err as Error;
     }
     assert.ok(theirs instanceof TypeError);
-    assert.throws(() => bare.send({ input: {} }), (err: Error) => err.constructor === theirs!.constructor && err.message === theirs!.message);
+    assert.throws(
+      () => bare.send({ input: {} }),
+      (err: Error) => err.constructor === theirs!.constructor && err.message === theirs!.message,
+    );
     inst.unpatch(sdk);
     assert.equal(Object.prototype.hasOwnProperty.call(proto, 'send'), false);
     assert.equal(proto.send, inherited);

@@ -137,7 +137,8 @@ export function composeProblems(text: string): string[] {
   else {
     if (url.hostname !== 'postgres') problems.push(`AGENTOPS_PG_URL host ${url.hostname} is not the postgres service`);
     if (Number(url.port || 5432) !== 5432) problems.push('AGENTOPS_PG_URL must use the container port 5432');
-    if (decodeURIComponent(url.username) !== user || decodeURIComponent(url.password) !== password || url.pathname.slice(1) !== db) problems.push('AGENTOPS_PG_URL credentials/database differ from the postgres service');
+    if (decodeURIComponent(url.username) !== user || decodeURIComponent(url.password) !== password || url.pathname.slice(1) !== db)
+      problems.push('AGENTOPS_PG_URL credentials/database differ from the postgres service');
   }
   const endpoint = eenv.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? eenv.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) problems.push('example must set OTEL_EXPORTER_OTLP_ENDPOINT');
@@ -158,7 +159,7 @@ export function composeProblems(text: string): string[] {
 describe('docker-compose.yml', () => {
   const text = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
 
-  it('agrees with the code\'s defaults (ports, variables, schema mount, volume, health check)', () => {
+  it("agrees with the code's defaults (ports, variables, schema mount, volume, health check)", () => {
     assert.deepEqual(composeProblems(text), []);
     assert.ok(fs.existsSync(path.join(ROOT, 'schema.sql')), 'the mounted schema.sql exists');
   });

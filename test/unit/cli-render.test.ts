@@ -7,7 +7,18 @@ import { displayValue } from '../../src/cli/commands/doctor';
 const T0 = 1_700_000_000_000_000_000n;
 
 function span(id: string, parent: string | null, startMs: number, endMs: number, extra: Partial<TraceSpan> = {}): TraceSpan {
-  return { spanId: id, parentSpanId: parent, name: id, serviceName: 's', startNs: T0 + BigInt(startMs * 1e6), endNs: T0 + BigInt(endMs * 1e6), status: 'UNSET', statusMessage: null, attributes: {}, ...extra };
+  return {
+    spanId: id,
+    parentSpanId: parent,
+    name: id,
+    serviceName: 's',
+    startNs: T0 + BigInt(startMs * 1e6),
+    endNs: T0 + BigInt(endMs * 1e6),
+    status: 'UNSET',
+    statusMessage: null,
+    attributes: {},
+    ...extra,
+  };
 }
 
 describe('cli formatting', () => {
@@ -44,7 +55,13 @@ describe('cli formatting', () => {
   });
 
   it('renders aligned tables', () => {
-    const t = renderTable([{ header: 'A' }, { header: 'N', align: 'right' }], [['x', '1'], ['longer', '100']]);
+    const t = renderTable(
+      [{ header: 'A' }, { header: 'N', align: 'right' }],
+      [
+        ['x', '1'],
+        ['longer', '100'],
+      ],
+    );
     assert.equal(t, 'A         N\n------  ---\nx         1\nlonger  100\n');
   });
 
@@ -74,20 +91,28 @@ describe('cli trace tree', () => {
       flat.map((f) => f.prefix + f.node.id),
       ['root', '└─ a', '   ├─ c1', '   └─ c2'],
     );
-    assert.deepEqual(flat.map((f) => f.depth), [0, 1, 2, 2]);
+    assert.deepEqual(
+      flat.map((f) => f.depth),
+      [0, 1, 2, 2],
+    );
   });
 
   it('hangs spans with a missing parent under one placeholder per missing parent', () => {
     const roots = buildTree([span('e1', 'agent', 1, 2), span('e2', 'agent', 3, 4), span('x', 'other', 0, 1)]);
-    assert.deepEqual(roots.map((r) => [r.id, r.span === null, r.children.map((c) => c.id)]), [
-      ['other', true, ['x']],
-      ['agent', true, ['e1', 'e2']],
-    ]);
+    assert.deepEqual(
+      roots.map((r) => [r.id, r.span === null, r.children.map((c) => c.id)]),
+      [
+        ['other', true, ['x']],
+        ['agent', true, ['e1', 'e2']],
+      ],
+    );
   });
 
   it('survives cycles and self-parents in hostile data', () => {
     const roots = buildTree([span('a', 'b', 0, 1), span('b', 'a', 1, 2), span('s', 's', 0, 1)]);
-    const ids = flattenTree(roots).map((f) => f.node.id).sort();
+    const ids = flattenTree(roots)
+      .map((f) => f.node.id)
+      .sort();
     assert.deepEqual(ids, ['a', 'b', 's']);
   });
 
@@ -109,7 +134,9 @@ describe('cli trace tree', () => {
     const lines = renderWaterfall(
       [
         span('session', null, 0, 100, { status: 'OK', attributes: { 'agentops.span.kind': 'session', 'agentops.session.end_state': 'Success' } }),
-        span('chat', 'session', 10, 60, { attributes: { 'agentops.event.type': 'llms', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 3, 'gen_ai.usage.output_tokens': 5, 'agentops.usage.cost_usd': 0.001 } }),
+        span('chat', 'session', 10, 60, {
+          attributes: { 'agentops.event.type': 'llms', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 3, 'gen_ai.usage.output_tokens': 5, 'agentops.usage.cost_usd': 0.001 },
+        }),
         span('tool', 'session', 60, 100, { status: 'ERROR', statusMessage: 'boom', attributes: { 'error.type': 'TypeError' } }),
       ],
       { width: 120 },
@@ -146,7 +173,15 @@ describe('cli trace tree', () => {
   });
 
   it('picks key attributes by span kind', () => {
-    assert.deepEqual(keyAttributes(span('s', null, 0, 1, { attributes: { 'agentops.span.kind': 'session', 'agentops.session.end_state': 'Fail', 'agentops.session.end_state_reason': 'x', 'agentops.session.tags': ['a', 'b'] } })), ['end_state=Fail', 'reason="x"', 'tags=a,b']);
-    assert.deepEqual(keyAttributes(span('e', null, 0, 1, { attributes: { 'agentops.event.type': 'errors', 'error.type': 'RangeError', 'agentops.error.code': '42' } })), ['error.type=RangeError', 'code=42']);
+    assert.deepEqual(
+      keyAttributes(
+        span('s', null, 0, 1, { attributes: { 'agentops.span.kind': 'session', 'agentops.session.end_state': 'Fail', 'agentops.session.end_state_reason': 'x', 'agentops.session.tags': ['a', 'b'] } }),
+      ),
+      ['end_state=Fail', 'reason="x"', 'tags=a,b'],
+    );
+    assert.deepEqual(keyAttributes(span('e', null, 0, 1, { attributes: { 'agentops.event.type': 'errors', 'error.type': 'RangeError', 'agentops.error.code': '42' } })), [
+      'error.type=RangeError',
+      'code=42',
+    ]);
   });
 });

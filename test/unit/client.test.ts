@@ -63,7 +63,10 @@ describe('client: sessions, agents and events without tracing', () => {
     const syncFailing = session.recordAction('fail-sync', () => {
       throw boom;
     });
-    assert.throws(() => syncFailing(), (err) => err === boom);
+    assert.throws(
+      () => syncFailing(),
+      (err) => err === boom,
+    );
     const [err1, act1, err2, act2] = session.events as [ErrorEvent, ActionEvent, ErrorEvent, ActionEvent];
     assert.equal(err1.triggerEvent, act1);
     assert.equal(err1.errorType, 'RangeError');

@@ -21,7 +21,9 @@ describe('config: reading and validating variables', () => {
   it('follows the OTLP endpoint rules of the specification', () => {
     assert.equal(readOtlpConfig(source({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318/' })).url, 'http://jaeger:4318/v1/traces');
     assert.equal(readOtlpConfig(source({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:1', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/custom' })).url, 'https://b/custom');
-    const cfg = readOtlpConfig(source({ OTEL_EXPORTER_OTLP_HEADERS: 'a=1,b=2', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'b=3', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip' }));
+    const cfg = readOtlpConfig(
+      source({ OTEL_EXPORTER_OTLP_HEADERS: 'a=1,b=2', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'b=3', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip' }),
+    );
     assert.deepEqual(cfg.headers, { a: '1', b: '3' });
     assert.equal(cfg.protocol, 'http/json');
     assert.equal(cfg.compression, 'gzip');
@@ -33,7 +35,10 @@ describe('config: reading and validating variables', () => {
   });
 
   it('names the variable, the problem and the expected form', () => {
-    assert.throws(() => readInt(source({ X: '1.5' }), 'X', 0, 0, 10), (e: ConfigError) => e.message === 'X: "1.5" is not a whole number; expected an integer from 0 to 10');
+    assert.throws(
+      () => readInt(source({ X: '1.5' }), 'X', 0, 0, 10),
+      (e: ConfigError) => e.message === 'X: "1.5" is not a whole number; expected an integer from 0 to 10',
+    );
     assert.throws(() => readBool(source({ X: 'si' }), 'X', true), /X: "si" is not a boolean; expected true or false/);
     assert.throws(() => readKeyValues(source({ H: 'a=%zz' }), 'H'), /H: an entry has invalid percent-encoding/);
   });

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { directoriesClosedToPostgresUser, openToPostgresUser, openingNotice } from '../../src/cli/embedded-postgres-access';
 
-describe('demo as root: the embedded server\'s user reaches its binaries', () => {
+describe("demo as root: the embedded server's user reaches its binaries", () => {
   let base: string;
   beforeEach(() => {
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'agentops-access-'));
@@ -23,7 +23,10 @@ describe('demo as root: the embedded server\'s user reaches its binaries', () =>
     fs.chmodSync(open, 0o755);
     fs.chmodSync(leaf, 0o700);
     const found = directoriesClosedToPostgresUser(leaf, 0);
-    assert.deepEqual(found.filter((d) => d.startsWith(base)), [leaf, closed, base]);
+    assert.deepEqual(
+      found.filter((d) => d.startsWith(base)),
+      [leaf, closed, base],
+    );
     assert.ok(!found.includes(os.tmpdir()), 'a searchable directory is left alone');
 
     openToPostgresUser(found.filter((d) => d.startsWith(base)));
@@ -32,7 +35,10 @@ describe('demo as root: the embedded server\'s user reaches its binaries', () =>
     assert.equal(mode(closed), 0o751);
     assert.equal(mode(open), 0o755);
     assert.equal(mode(leaf), 0o701);
-    assert.deepEqual(directoriesClosedToPostgresUser(leaf, 0).filter((d) => d.startsWith(base)), []);
+    assert.deepEqual(
+      directoriesClosedToPostgresUser(leaf, 0).filter((d) => d.startsWith(base)),
+      [],
+    );
   });
 
   it('changes nothing when not root: the server then runs as the current user', () => {

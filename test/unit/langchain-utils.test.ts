@@ -21,8 +21,14 @@ describe('LangChain mapping', () => {
     assert.equal(agentNameOf({ langgraph_node: 'draft' }, 'draft'), undefined);
   });
 
-  it('reads a model run\'s request from its invocation params and ls_* metadata', () => {
-    const req = modelRequest({ id: ['langchain', 'chat_models', 'openai', 'ChatOpenAI'] }, { invocation_params: { model: 'gpt-4o-mini', temperature: 0.5, max_tokens: 64, stream: true } }, undefined, [[{ content: 'hi' }]], true);
+  it("reads a model run's request from its invocation params and ls_* metadata", () => {
+    const req = modelRequest(
+      { id: ['langchain', 'chat_models', 'openai', 'ChatOpenAI'] },
+      { invocation_params: { model: 'gpt-4o-mini', temperature: 0.5, max_tokens: 64, stream: true } },
+      undefined,
+      [[{ content: 'hi' }]],
+      true,
+    );
     assert.equal(req.provider, 'openai');
     assert.equal(req.requestModel, 'gpt-4o-mini');
     assert.equal(req.streaming, true);
@@ -31,9 +37,24 @@ describe('LangChain mapping', () => {
     assert.equal(modelRequest({}, {}, {}, ['p'], false).operation, 'text_completion');
   });
 
-  it('reads usage from the messages\' usage_metadata (summed), else from llmOutput.tokenUsage', () => {
-    const message = { id: 'chatcmpl-1', content: 'hi', usage_metadata: { input_tokens: 12, output_tokens: 7, input_token_details: { cache_read: 4 } }, response_metadata: { model_name: 'gpt-4o-mini-2024-07-18', finish_reason: 'stop' } };
-    const o = modelOutcome({ generations: [[{ text: 'hi', message }, { text: 'hi', message }]] }, true);
+  it("reads usage from the messages' usage_metadata (summed), else from llmOutput.tokenUsage", () => {
+    const message = {
+      id: 'chatcmpl-1',
+      content: 'hi',
+      usage_metadata: { input_tokens: 12, output_tokens: 7, input_token_details: { cache_read: 4 } },
+      response_metadata: { model_name: 'gpt-4o-mini-2024-07-18', finish_reason: 'stop' },
+    };
+    const o = modelOutcome(
+      {
+        generations: [
+          [
+            { text: 'hi', message },
+            { text: 'hi', message },
+          ],
+        ],
+      },
+      true,
+    );
     assert.deepEqual(o.usage, { inputTokens: 24, outputTokens: 14, cacheReadTokens: 8 });
     assert.equal(o.responseModel, 'gpt-4o-mini-2024-07-18');
     assert.equal(o.responseId, 'chatcmpl-1');
@@ -45,7 +66,7 @@ describe('LangChain mapping', () => {
     assert.deepEqual(modelOutcome(undefined, true).usage, { inputTokens: undefined, outputTokens: undefined, cacheReadTokens: undefined });
   });
 
-  it('takes a tool message\'s content as the tool\'s result', () => {
+  it("takes a tool message's content as the tool's result", () => {
     assert.equal(toolOutput({ content: '5', tool_call_id: 'c1' }), '5');
     assert.equal(toolOutput('5'), '5');
     assert.equal(toolOutput(null), null);

@@ -64,8 +64,15 @@ describe('google-genai mapping', () => {
       usage: { inputTokens: 13, outputTokens: 11, cacheReadTokens: 4 },
       reasoningTokens: 5,
     });
-    assert.deepEqual(GU.usageOf({ promptTokenCount: 3, candidatesTokenCount: 0, cachedContentTokenCount: 0 }), { usage: { inputTokens: 3, outputTokens: 0, cacheReadTokens: undefined }, reasoningTokens: undefined });
-    assert.deepEqual(GU.usageOf(undefined), { usage: { inputTokens: undefined, outputTokens: undefined, cacheReadTokens: undefined }, reasoningTokens: undefined }, 'no usage: no tokens, never guessed');
+    assert.deepEqual(GU.usageOf({ promptTokenCount: 3, candidatesTokenCount: 0, cachedContentTokenCount: 0 }), {
+      usage: { inputTokens: 3, outputTokens: 0, cacheReadTokens: undefined },
+      reasoningTokens: undefined,
+    });
+    assert.deepEqual(
+      GU.usageOf(undefined),
+      { usage: { inputTokens: undefined, outputTokens: undefined, cacheReadTokens: undefined }, reasoningTokens: undefined },
+      'no usage: no tokens, never guessed',
+    );
   });
 
   it('reads a GenerateContentResponse: model version, response id, finish reasons, candidates', () => {
@@ -83,7 +90,10 @@ describe('google-genai mapping', () => {
     assert.deepEqual(o.finishReasons, ['STOP', 'MAX_TOKENS']);
     assert.deepEqual(o.usage, { inputTokens: 2, outputTokens: 4, cacheReadTokens: undefined });
     assert.deepEqual(o.attributes, { 'gen_ai.usage.reasoning.output_tokens': 1 });
-    assert.deepEqual(o.completion, [{ role: 'model', parts: [{ text: 'a' }] }, { role: 'model', parts: [{ text: 'b' }] }]);
+    assert.deepEqual(o.completion, [
+      { role: 'model', parts: [{ text: 'a' }] },
+      { role: 'model', parts: [{ text: 'b' }] },
+    ]);
     assert.deepEqual(GU.generateOutcome({}).finishReasons, []);
   });
 
@@ -91,10 +101,18 @@ describe('google-genai mapping', () => {
     let t = 1000;
     const acc = new GU.GenerateStreamAccumulator(true, 1000, () => t);
     t = 1250;
-    acc.add({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] }, index: 0 }], modelVersion: 'gemini-2.5-flash', responseId: 'r1', usageMetadata: { promptTokenCount: 11, totalTokenCount: 11 } });
+    acc.add({
+      candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] }, index: 0 }],
+      modelVersion: 'gemini-2.5-flash',
+      responseId: 'r1',
+      usageMetadata: { promptTokenCount: 11, totalTokenCount: 11 },
+    });
     t = 1400;
     acc.add({ candidates: [{ content: { role: 'model', parts: [{ text: 'lo' }] }, index: 0 }], usageMetadata: { promptTokenCount: 11, totalTokenCount: 11 } });
-    acc.add({ candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'add', args: { a: 1 } } }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 6, thoughtsTokenCount: 5, cachedContentTokenCount: 4 } });
+    acc.add({
+      candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'add', args: { a: 1 } } }] }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 6, thoughtsTokenCount: 5, cachedContentTokenCount: 4 },
+    });
     const o = acc.outcome();
     assert.equal(o.responseModel, 'gemini-2.5-flash');
     assert.equal(o.responseId, 'r1');
@@ -128,7 +146,12 @@ describe('google-genai mapping', () => {
     const gem = GU.embedOutcome({ embeddings: [{ values: [0.1, 0.2, 0.3] }, { values: [0.4, 0.5, 0.6] }] });
     assert.equal(gem.usage.inputTokens, undefined, 'the Gemini API reports no embedding tokens');
     assert.equal(gem.attributes?.['gen_ai.embeddings.dimension.count'], 3);
-    const vertex = GU.embedOutcome({ embeddings: [{ values: [1], statistics: { tokenCount: 5 } }, { values: [2], statistics: { tokenCount: 7 } }] });
+    const vertex = GU.embedOutcome({
+      embeddings: [
+        { values: [1], statistics: { tokenCount: 5 } },
+        { values: [2], statistics: { tokenCount: 7 } },
+      ],
+    });
     assert.equal(vertex.usage.inputTokens, 12);
   });
 
@@ -189,7 +212,12 @@ describe('async iterator observation (in place)', () => {
 
   it('replaces own methods keeping their enumerability, adds none the iterator lacks, and declines non-iterators', async () => {
     const inner = gen([7]);
-    const custom = { next: () => inner.next(), [Symbol.asyncIterator]() { return this; } };
+    const custom = {
+      next: () => inner.next(),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
     const seen = watch(custom);
     assert.deepEqual(Object.keys(custom), ['next']);
     assert.equal('return' in custom, false);
@@ -201,7 +229,6 @@ describe('async iterator observation (in place)', () => {
 });
 
 describe('google-genai patching of the real SDK module', () => {
-   
   const sdk = require('@google/genai') as { GoogleGenAI: new (o: object) => { models: Record<string, unknown> }; Models: { prototype: object } };
 
   it('wraps the per-instance methods of clients made after the patch, once, and unpatch stops it', () => {
@@ -223,6 +250,6 @@ describe('google-genai patching of the real SDK module', () => {
     }
     for (const m of ['generateContent', 'generateContentStream', 'embedContent']) assert.equal(Object.getOwnPropertyDescriptor(sdk.Models.prototype, m), undefined, m);
     const later = new sdk.GoogleGenAI({ apiKey: 'k' });
-    assert.equal(String(later.models.generateContent), String(before.models.generateContent), 'the SDK\'s own function again');
+    assert.equal(String(later.models.generateContent), String(before.models.generateContent), "the SDK's own function again");
   });
 });

@@ -20,7 +20,10 @@ describe('openai mapping', () => {
 
   it('maps request parameters, server and content separately', () => {
     assert.deepEqual(server, { 'server.address': 'api.openai.com', 'server.port': 443 });
-    const req = OU.chatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 9, temperature: 0, stop: 'END', n: 2, stream: true, response_format: { type: 'json_object' } }, server);
+    const req = OU.chatRequest(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 9, temperature: 0, stop: 'END', n: 2, stream: true, response_format: { type: 'json_object' } },
+      server,
+    );
     assert.equal(req.streaming, true);
     assert.deepEqual(req.prompt, [{ role: 'user', content: 'hi' }]);
     assert.deepEqual(req.attributes, {
@@ -58,7 +61,10 @@ describe('openai mapping', () => {
     const acc = new OU.ResponsesStreamAccumulator();
     acc.add({ type: 'response.created', response: { id: 'r1', model: 'gpt-4.1', status: 'in_progress', usage: null } });
     acc.add({ type: 'response.output_text.delta', delta: 'x' });
-    acc.add({ type: 'response.incomplete', response: { id: 'r1', model: 'gpt-4.1', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, usage: { input_tokens: 3, output_tokens: 4 } } });
+    acc.add({
+      type: 'response.incomplete',
+      response: { id: 'r1', model: 'gpt-4.1', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, usage: { input_tokens: 3, output_tokens: 4 } },
+    });
     const o = acc.outcome();
     assert.deepEqual(o.finishReasons, ['max_output_tokens']);
     assert.deepEqual(o.usage, { inputTokens: 3, outputTokens: 4, cacheReadTokens: undefined });
@@ -73,7 +79,12 @@ describe('openai mapping', () => {
 
 describe('anthropic mapping', () => {
   it('counts cache reads and writes into the input tokens and reports them apart', () => {
-    assert.deepEqual(AU.usageOf({ input_tokens: 10, cache_read_input_tokens: 6, cache_creation_input_tokens: 2, output_tokens: 8 }), { inputTokens: 18, outputTokens: 8, cacheReadTokens: 6, cacheCreationTokens: 2 });
+    assert.deepEqual(AU.usageOf({ input_tokens: 10, cache_read_input_tokens: 6, cache_creation_input_tokens: 2, output_tokens: 8 }), {
+      inputTokens: 18,
+      outputTokens: 8,
+      cacheReadTokens: 6,
+      cacheCreationTokens: 2,
+    });
     assert.deepEqual(AU.usageOf({}), { inputTokens: undefined, outputTokens: undefined, cacheReadTokens: undefined, cacheCreationTokens: undefined });
   });
 
@@ -90,7 +101,15 @@ describe('anthropic mapping', () => {
     assert.equal(o.responseId, 'm1');
     assert.deepEqual(o.finishReasons, ['tool_use']);
     assert.deepEqual(o.usage, { inputTokens: 7, outputTokens: 12, cacheReadTokens: undefined, cacheCreationTokens: undefined });
-    assert.deepEqual(o.completion, [{ role: 'assistant', content: [{ type: 'text', text: 'Hi' }, { type: 'tool_use', id: 'tu1', name: 'add', input: { a: 2 } }] }]);
+    assert.deepEqual(o.completion, [
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Hi' },
+          { type: 'tool_use', id: 'tu1', name: 'add', input: { a: 2 } },
+        ],
+      },
+    ]);
     assert.ok((costUsd(NO_OVERRIDES, o.responseModel, o.usage, 'anthropic') ?? 0) > 0);
   });
 });

@@ -9,14 +9,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import {
-  attr,
-  decodeOtlpJson,
-  decodeOtlpProtobuf,
-  OtlpDecodeError,
-  startOtlpReceiver,
-  treeOf,
-} from '../helpers/otlp-receiver';
+import { attr, decodeOtlpJson, decodeOtlpProtobuf, OtlpDecodeError, startOtlpReceiver, treeOf } from '../helpers/otlp-receiver';
 import type { OtlpReceiver, OtlpReceiverOptions, ReceivedSpan } from '../helpers/otlp-receiver';
 
 type Format = 'protobuf' | 'json';
@@ -226,7 +219,10 @@ for (const format of ['protobuf', 'json'] as const) {
       await h.provider.forceFlush();
       const spans = await h.receiver.waitForSpans(2, 5000);
       assert.equal(spans.length, 2);
-      assert.deepEqual(h.recorder.results.map((r) => r.code), [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS]);
+      assert.deepEqual(
+        h.recorder.results.map((r) => r.code),
+        [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS],
+      );
 
       const root = byName(spans, 'root op');
       const child = byName(spans, 'child op');
@@ -329,9 +325,18 @@ for (const format of ['protobuf', 'json'] as const) {
       const h = await setup(format, { script: [{ respond: { status: 503, headers: { 'Retry-After': '0' } }, times: 2 }] });
       h.tracer.startSpan('retried').end();
       await h.provider.forceFlush();
-      assert.deepEqual(h.recorder.results.map((r) => r.code), [ExportResultCode.SUCCESS]);
-      assert.deepEqual(h.receiver.requests.map((r) => r.response), [503, 503, 200]);
-      assert.deepEqual(h.receiver.requests.map((r) => r.accepted), [false, false, true]);
+      assert.deepEqual(
+        h.recorder.results.map((r) => r.code),
+        [ExportResultCode.SUCCESS],
+      );
+      assert.deepEqual(
+        h.receiver.requests.map((r) => r.response),
+        [503, 503, 200],
+      );
+      assert.deepEqual(
+        h.receiver.requests.map((r) => r.accepted),
+        [false, false, true],
+      );
       // every attempt carried the same span
       const ids = new Set(h.receiver.requests.flatMap((r) => r.decoded.map((s) => s.spanId)));
       assert.equal(ids.size, 1);
@@ -353,11 +358,17 @@ for (const format of ['protobuf', 'json'] as const) {
         const h = await setup(format, { respond: 'garbage' });
         h.tracer.startSpan('garbage').end();
         await h.provider.forceFlush();
-        assert.deepEqual(h.recorder.results.map((r) => r.code), [ExportResultCode.SUCCESS]);
+        assert.deepEqual(
+          h.recorder.results.map((r) => r.code),
+          [ExportResultCode.SUCCESS],
+        );
         assert.equal(h.receiver.spans.length, 1);
         assert.equal(h.receiver.requests.length, 1, 'no retry');
         const expected = format === 'protobuf' ? /could not deserialize response/ : /Failed to parse trace export response/;
-        assert.ok(warnings.some((w) => expected.test(w)), `warnings: ${JSON.stringify(warnings)}`);
+        assert.ok(
+          warnings.some((w) => expected.test(w)),
+          `warnings: ${JSON.stringify(warnings)}`,
+        );
       } finally {
         diag.disable();
       }
@@ -410,7 +421,10 @@ describe('otlp-receiver: fault modes against the real protobuf exporter', () => 
       const h = await setup('protobuf', { script: [{ respond: { status, headers: { 'Retry-After': '0' } } }] });
       h.tracer.startSpan(`s${status}`).end();
       await h.provider.forceFlush();
-      assert.deepEqual(h.receiver.requests.map((r) => r.response), [status, 200]);
+      assert.deepEqual(
+        h.receiver.requests.map((r) => r.response),
+        [status, 200],
+      );
       assert.equal(h.receiver.spans.length, 1);
       assert.equal(h.recorder.results[0]!.code, ExportResultCode.SUCCESS);
     });
@@ -480,7 +494,10 @@ describe('otlp-receiver: fault modes against the real protobuf exporter', () => 
     h.tracer.startSpan('reset-then-ok').end();
     await h.provider.forceFlush();
     assert.equal(h.recorder.results[0]!.code, ExportResultCode.SUCCESS);
-    assert.deepEqual(h.receiver.requests.map((r) => r.response), ['reset', 200]);
+    assert.deepEqual(
+      h.receiver.requests.map((r) => r.response),
+      ['reset', 200],
+    );
     assert.equal(h.receiver.spans.length, 1);
   });
 });
@@ -507,8 +524,14 @@ describe('otlp-receiver: treeOf', () => {
     const spans = await h.receiver.waitForSpans(5);
     const tree = treeOf(spans);
     const id = (n: string): string => byName(spans, n).spanId;
-    assert.deepEqual(tree.roots.map((n) => n.span.name), ['root', 'orphan']);
-    assert.deepEqual(tree.orphans.map((n) => n.span.name), ['orphan']);
+    assert.deepEqual(
+      tree.roots.map((n) => n.span.name),
+      ['root', 'orphan'],
+    );
+    assert.deepEqual(
+      tree.orphans.map((n) => n.span.name),
+      ['orphan'],
+    );
     assert.equal(byName(spans, 'orphan').parentSpanId, '1111111111111111');
     assert.equal(byName(spans, 'orphan').flags, 0x301, 'remote parent sets IS_REMOTE');
     assert.equal(byName(spans, 'orphan').traceId, LINK_TRACE);
@@ -619,7 +642,10 @@ function handBuiltRequest(): number[] {
 describe('otlp-receiver: protobuf decoder on hand-built bytes', () => {
   it('decodes all field types and skips unknown fields of every wire type', () => {
     const spans = decodeOtlpProtobuf(Uint8Array.from(handBuiltRequest()));
-    assert.deepEqual(spans.map((s) => s.name), ['hand built', 'second', 'third']);
+    assert.deepEqual(
+      spans.map((s) => s.name),
+      ['hand built', 'second', 'third'],
+    );
     const s = spans[0]!;
     assert.equal(s.traceId, TRACE);
     assert.equal(s.spanId, SPAN);
@@ -784,7 +810,10 @@ describe('otlp-receiver: HTTP behaviour', () => {
     assert.equal(json.headers['content-type'], 'application/json');
     assert.equal(json.body.toString(), '{}');
     assert.equal(receiver.spans.length, 3);
-    assert.deepEqual(receiver.requests.map((r) => r.contentType), ['application/x-protobuf', 'application/json']);
+    assert.deepEqual(
+      receiver.requests.map((r) => r.contentType),
+      ['application/x-protobuf', 'application/json'],
+    );
   });
 
   it('answers 400 for undecodable bodies, 415 for other content types, 404 for other paths', async () => {
@@ -802,7 +831,10 @@ describe('otlp-receiver: HTTP behaviour', () => {
   it('waitForSpans rejects on timeout with a description of what arrived', async () => {
     await post(receiver.url, Buffer.from('x'), { 'content-type': 'text/plain' });
     await assert.rejects(receiver.waitForSpans(1, 100), /expected >= 1 span\(s\), got 0 within 100ms; requests: \[#0 text\/plain identity spans=0 -> 415\]/);
-    await assert.rejects(receiver.waitFor((s) => s.length > 0, 50), /predicate not satisfied/);
+    await assert.rejects(
+      receiver.waitFor((s) => s.length > 0, 50),
+      /predicate not satisfied/,
+    );
   });
 
   it('waitFor resolves when a later request satisfies the predicate; enqueue/setResponse change answers', async () => {

@@ -139,14 +139,14 @@ describe('postgres identifier validation', () => {
     assert.equal(quoteIdent('agentops_spans'), '"agentops_spans"');
   });
 
-  it('derived names fit PostgreSQL\'s 63-byte limit for the longest table name', () => {
+  it("derived names fit PostgreSQL's 63-byte limit for the longest table name", () => {
     const n = tableNames('a'.repeat(46));
     for (const v of [...Object.values(n), n.table + '_pkey', n.deadLetter + '_pkey']) assert.ok(v.length <= 63, v);
   });
 });
 
 describe('postgres spool directory', () => {
-  it('defaults to one directory per target, so one database never replays another\'s rows', () => {
+  it("defaults to one directory per target, so one database never replays another's rows", () => {
     const dir = (env: Record<string, string>) => readPostgresConfig(new ConfigSource(env, {})).spoolDir;
     const a = dir({ AGENTOPS_PG_URL: 'postgres://u:p@db1:5432/app' });
     assert.equal(dir({ AGENTOPS_PG_URL: 'postgres://other:x@db1:5432/app' }), a, 'the same target, whoever connects');

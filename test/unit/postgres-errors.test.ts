@@ -32,9 +32,21 @@ describe('postgres error classification', () => {
 describe('postgres backoff', () => {
   it('full jitter: uniform in [0, min(max, base*2^attempt)]', () => {
     const o = { baseMs: 100, maxMs: 5000 };
-    assert.equal(backoffDelay(0, o, () => 0.999999), 99);
-    assert.equal(backoffDelay(3, o, () => 0.5), 400);
-    assert.equal(backoffDelay(20, o, () => 0.999999), 4999);
-    assert.equal(backoffDelay(1000, o, () => 0), 0);
+    assert.equal(
+      backoffDelay(0, o, () => 0.999999),
+      99,
+    );
+    assert.equal(
+      backoffDelay(3, o, () => 0.5),
+      400,
+    );
+    assert.equal(
+      backoffDelay(20, o, () => 0.999999),
+      4999,
+    );
+    assert.equal(
+      backoffDelay(1000, o, () => 0),
+      0,
+    );
   });
 });

@@ -50,6 +50,10 @@ describe('postgres partition periods', () => {
     assert.equal(parseBound("FOR VALUES IN ('x')"), null);
     const days = periodsAround('day', Date.UTC(2024, 4, 15)).map((p) => ({ name: 'd', lo: p.lo, hi: p.hi }));
     const months = missingPeriods(days, periodsAround('month', Date.UTC(2024, 4, 15)));
-    assert.deepEqual(months.map((p) => iso(p.startMs).slice(0, 7)), ['2024-04', '2024-06', '2024-07', '2024-08'], 'May overlaps the day partitions');
+    assert.deepEqual(
+      months.map((p) => iso(p.startMs).slice(0, 7)),
+      ['2024-04', '2024-06', '2024-07', '2024-08'],
+      'May overlaps the day partitions',
+    );
   });
 });

@@ -70,6 +70,6 @@ describe('postgres rows', () => {
     assert.equal(line.split('\n').length, 2, 'exactly one newline, at the end');
     assert.equal(line.split('\t').length, COLUMNS.length);
     assert.deepEqual(decodeCopyLine(line), row);
-    assert.ok(line.includes('\\N') === (row.indexOf(null) >= 0));
+    assert.ok(line.includes('\\N') === row.indexOf(null) >= 0);
   });
 });

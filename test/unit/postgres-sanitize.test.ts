@@ -17,7 +17,10 @@ describe('postgres sanitize', () => {
   });
 
   it('converts BigInt, NaN, Infinity, functions, symbols, Dates and errors', () => {
-    const v = sanitizeValue({ b: 10n ** 30n, n: NaN, i: Infinity, m: -Infinity, f() {}, s: Symbol('x'), d: new Date(0), e: new TypeError('boom'), list: [1n, undefined, () => 1] }) as Record<string, unknown>;
+    const v = sanitizeValue({ b: 10n ** 30n, n: NaN, i: Infinity, m: -Infinity, f() {}, s: Symbol('x'), d: new Date(0), e: new TypeError('boom'), list: [1n, undefined, () => 1] }) as Record<
+      string,
+      unknown
+    >;
     assert.equal(v.b, '1000000000000000000000000000000');
     assert.equal(v.n, 'NaN');
     assert.equal(v.i, 'Infinity');
@@ -52,7 +55,12 @@ describe('postgres sanitize', () => {
   });
 
   it('survives throwing getters and __proto__ keys', () => {
-    const o = Object.defineProperty({ ok: 1 }, 'bad', { enumerable: true, get: () => { throw new Error('no'); } });
+    const o = Object.defineProperty({ ok: 1 }, 'bad', {
+      enumerable: true,
+      get: () => {
+        throw new Error('no');
+      },
+    });
     assert.equal(JSON.stringify(sanitizeValue(o)), '{"ok":1,"bad":"[Unreadable]"}');
     const p = JSON.parse('{"__proto__": {"polluted": true}}');
     const out = sanitizeValue(p) as Record<string, unknown>;

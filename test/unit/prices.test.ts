@@ -85,11 +85,23 @@ describe('costUsd', () => {
     // claude-3-5-haiku: 10 x 0.8 + 6 read x 0.08 + 2 write x 1 + 8 out x 4
     near(costUsd(NO_OVERRIDES, 'claude-3-5-haiku-20241022', { inputTokens: 18, outputTokens: 8, cacheReadTokens: 6, cacheCreationTokens: 2 }, 'anthropic'), 0.00004248, 'anthropic cache read/write');
     // Sonnet 4.5 past 200k input tokens: the long-context rates (6 / 0.6 / 7.5 / 22.5).
-    near(costUsd(NO_OVERRIDES, 'claude-sonnet-4-5', { inputTokens: 300_000, outputTokens: 1000, cacheReadTokens: 100_000, cacheCreationTokens: 50_000 }, 'anthropic'), (150_000 * 6 + 100_000 * 0.6 + 50_000 * 7.5 + 1000 * 22.5) / 1e6, 'tier');
+    near(
+      costUsd(NO_OVERRIDES, 'claude-sonnet-4-5', { inputTokens: 300_000, outputTokens: 1000, cacheReadTokens: 100_000, cacheCreationTokens: 50_000 }, 'anthropic'),
+      (150_000 * 6 + 100_000 * 0.6 + 50_000 * 7.5 + 1000 * 22.5) / 1e6,
+      'tier',
+    );
   });
 
   it('never guesses: an unknown model, or a known one under another provider, has no cost', () => {
-    for (const [model, provider] of [['my-model', undefined], ['gpt-9', 'openai'], ['gpt-4o-super', 'openai'], ['claude-sonnet-9', 'anthropic'], ['claude-sonnet-4-6', 'openai'], ['llama3', 'openai'], ['', 'openai']] as const) {
+    for (const [model, provider] of [
+      ['my-model', undefined],
+      ['gpt-9', 'openai'],
+      ['gpt-4o-super', 'openai'],
+      ['claude-sonnet-9', 'anthropic'],
+      ['claude-sonnet-4-6', 'openai'],
+      ['llama3', 'openai'],
+      ['', 'openai'],
+    ] as const) {
       assert.equal(costUsd(NO_OVERRIDES, model, { inputTokens: 10, outputTokens: 10 }, provider), undefined, `${provider}/${model}`);
     }
     assert.equal(costUsd(NO_OVERRIDES, 'gpt-4o', {}, 'openai'), undefined, 'no tokens, no cost');

@@ -15,10 +15,26 @@ function declarations(file: string): string {
 
 describe('public API', () => {
   it('exports exactly the client API, by name', () => {
-    assert.deepEqual(Object.keys(api).sort(), ['ActionEvent', 'Agent', 'Client', 'END_STATES', 'ErrorEvent', 'Event', 'EventType', 'LLMEvent', 'Session', 'ToolEvent', 'endAllSessions', 'getClient', 'init', 'record', 'startSession']);
+    assert.deepEqual(Object.keys(api).sort(), [
+      'ActionEvent',
+      'Agent',
+      'Client',
+      'END_STATES',
+      'ErrorEvent',
+      'Event',
+      'EventType',
+      'LLMEvent',
+      'Session',
+      'ToolEvent',
+      'endAllSessions',
+      'getClient',
+      'init',
+      'record',
+      'startSession',
+    ]);
   });
 
-  it('keeps the client\'s internals out of the type declarations', () => {
+  it("keeps the client's internals out of the type declarations", () => {
     const session = declarations('client/session.d.ts');
     const client = declarations('client/client.d.ts');
     const agent = declarations('client/agent.d.ts');
@@ -42,7 +58,12 @@ describe('public API', () => {
     assert.throws(() => ((s as unknown as { endState: string }).endState = 'Success'), TypeError);
     assert.throws(() => ((a as unknown as { endTimeNs: bigint }).endTimeNs = 1n), TypeError);
     assert.equal(s.endState, 'Fail');
-    for (const [file, field] of [['client/session.d.ts', 'endState'], ['client/session.d.ts', 'endStateReason'], ['client/session.d.ts', 'endTimeNs'], ['client/agent.d.ts', 'endTimeNs']]) {
+    for (const [file, field] of [
+      ['client/session.d.ts', 'endState'],
+      ['client/session.d.ts', 'endStateReason'],
+      ['client/session.d.ts', 'endTimeNs'],
+      ['client/agent.d.ts', 'endTimeNs'],
+    ]) {
       assert.match(declarations(file), new RegExp(`get ${field}\\(\\)`), `${file}: ${field} is a getter`);
       assert.doesNotMatch(declarations(file), new RegExp(`^\\s*${field}:`, 'm'), `${file}: ${field} is not a writable field`);
     }

@@ -39,7 +39,7 @@ describe('security: sslmode → TLS options', () => {
     assert.equal(o.checkServerIdentity!('db.example', certFor('other.example')), undefined);
   });
 
-  it('verify-full verifies the chain and the host name (Node\'s own check, not overridden)', () => {
+  it("verify-full verifies the chain and the host name (Node's own check, not overridden)", () => {
     const o = sslOptions(conn('verify-full', CA));
     assert.ok(o !== false);
     assert.equal(o.ca, CA);
@@ -61,7 +61,14 @@ describe('security: sslmode → TLS options', () => {
 describe('security: TLS failures are configuration problems', () => {
   const err = (code: string, message = 'x'): Error => Object.assign(new Error(message), { code });
   it('classifies certificate and host-name failures as config (no pointless retries)', () => {
-    for (const code of ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_SSL_WRONG_VERSION_NUMBER']) {
+    for (const code of [
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'CERT_HAS_EXPIRED',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'ERR_SSL_WRONG_VERSION_NUMBER',
+    ]) {
       assert.equal(isTlsError(err(code)), true, code);
       assert.equal(classifyError(err(code)), 'config', code);
     }

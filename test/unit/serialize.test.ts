@@ -17,7 +17,21 @@ describe('serialize: arbitrary values into bounded JSON text', () => {
         throw new Error('getter');
       },
     };
-    const v = { circular, big: 10n ** 30n, nan: NaN, inf: -Infinity, sym: Symbol('s'), fn() {}, buf: Buffer.from('abc'), date: new Date(0), bad: new Date(NaN), throwing, err: new TypeError('t'), map: new Map([['k', 1]]), set: new Set([1]) };
+    const v = {
+      circular,
+      big: 10n ** 30n,
+      nan: NaN,
+      inf: -Infinity,
+      sym: Symbol('s'),
+      fn() {},
+      buf: Buffer.from('abc'),
+      date: new Date(0),
+      bad: new Date(NaN),
+      throwing,
+      err: new TypeError('t'),
+      map: new Map([['k', 1]]),
+      set: new Set([1]),
+    };
     const out = JSON.parse(safeJson(v, 10000));
     assert.deepEqual(out.circular, { name: 'c', self: '[Circular]' });
     assert.equal(out.big, '1000000000000000000000000000000');

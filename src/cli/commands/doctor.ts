@@ -10,7 +10,8 @@ import { tableNames } from '../../exporters/postgres/identifier';
 
 const spec: CommandSpec = {
   name: 'doctor',
-  summary: 'Show the effective configuration — every variable, its value and where it came from (env, file, default), secrets masked — then check each exporter live: OTLP endpoint reachable; PostgreSQL reachable, authenticated, schema present at the right version, spool empty.',
+  summary:
+    'Show the effective configuration — every variable, its value and where it came from (env, file, default), secrets masked — then check each exporter live: OTLP endpoint reachable; PostgreSQL reachable, authenticated, schema present at the right version, spool empty.',
   description: 'Configuration is read exactly as the preload reads it. Exits 1 when any check FAILs (warnings do not fail).',
   options: {
     json: { type: 'boolean', description: 'Print {variables, effective, checks, ok} as JSON.' },
@@ -90,7 +91,12 @@ async function postgresChecks(cfg: LoadedConfig, checks: Check[]): Promise<void>
   const timeout = Math.min(pg.connectTimeoutMs, 5000);
   const tcp = await probeTcp(pg.connection.host, pg.connection.port, timeout);
   if (!tcp.ok) {
-    checks.push({ check: 'PostgreSQL reachable', verdict: 'FAIL', detail: `${target}: ${tcp.error}`, fix: 'start PostgreSQL (docker compose up -d postgres) or point AGENTOPS_PG_URL / AGENTOPS_PG_HOST / AGENTOPS_PG_PORT at it' });
+    checks.push({
+      check: 'PostgreSQL reachable',
+      verdict: 'FAIL',
+      detail: `${target}: ${tcp.error}`,
+      fix: 'start PostgreSQL (docker compose up -d postgres) or point AGENTOPS_PG_URL / AGENTOPS_PG_HOST / AGENTOPS_PG_PORT at it',
+    });
     return;
   }
   checks.push({ check: 'PostgreSQL reachable', verdict: 'ok', detail: `${target} (TCP connect ${tcp.ms} ms)` });
@@ -112,7 +118,12 @@ async function postgresChecks(cfg: LoadedConfig, checks: Check[]): Promise<void>
       if (version === 0) {
         checks.push(
           pg.autoMigrate
-            ? { check: 'schema', verdict: 'warn', detail: `table ${pg.table} does not exist yet; the exporter creates it at its first export (AGENTOPS_PG_AUTO_MIGRATE=true)`, fix: 'or create it now: agentops-otel migrate' }
+            ? {
+                check: 'schema',
+                verdict: 'warn',
+                detail: `table ${pg.table} does not exist yet; the exporter creates it at its first export (AGENTOPS_PG_AUTO_MIGRATE=true)`,
+                fix: 'or create it now: agentops-otel migrate',
+              }
             : { check: 'schema', verdict: 'FAIL', detail: `table ${pg.table} does not exist and AGENTOPS_PG_AUTO_MIGRATE is false`, fix: 'run agentops-otel migrate (or psql -f schema.sql)' },
         );
       } else if (version < mod.LATEST_VERSION) {
@@ -128,11 +139,23 @@ async function postgresChecks(cfg: LoadedConfig, checks: Check[]): Promise<void>
         checks.push({ check: 'schema', verdict: 'ok', detail: `${pg.table} at version ${version}; views ${n.sessionsView}, ${n.llmCallsView}, ${n.errorsView}` });
       }
       const legacy = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`"${n.legacy}"`]);
-      if (legacy.rows[0].t !== null) checks.push({ check: 'schema', verdict: 'warn', detail: `${n.legacy} still holds rows of the upgraded table; they are moved into ${pg.table} by maintenance`, fix: 'run agentops-otel migrate (or maintain) to move them now' });
+      if (legacy.rows[0].t !== null)
+        checks.push({
+          check: 'schema',
+          verdict: 'warn',
+          detail: `${n.legacy} still holds rows of the upgraded table; they are moved into ${pg.table} by maintenance`,
+          fix: 'run agentops-otel migrate (or maintain) to move them now',
+        });
       if (version > 0) {
         const dl = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${n.deadLetter}"`).catch(() => undefined);
         const count = Number(dl?.rows[0]?.n ?? 0);
-        if (count > 0) checks.push({ check: 'dead letters', verdict: 'warn', detail: `${count} row(s) PostgreSQL refused are kept in ${n.deadLetter}`, fix: `inspect them: SELECT error_code, error_message, failed_at FROM ${n.deadLetter} ORDER BY failed_at DESC` });
+        if (count > 0)
+          checks.push({
+            check: 'dead letters',
+            verdict: 'warn',
+            detail: `${count} row(s) PostgreSQL refused are kept in ${n.deadLetter}`,
+            fix: `inspect them: SELECT error_code, error_message, failed_at FROM ${n.deadLetter} ORDER BY failed_at DESC`,
+          });
         else checks.push({ check: 'dead letters', verdict: 'ok', detail: `none in ${n.deadLetter}` });
       }
     } catch (err) {
@@ -171,7 +194,8 @@ async function spoolCheck(cfg: LoadedConfig, checks: Check[]): Promise<void> {
 export async function runChecks(cfg: LoadedConfig, instrumentationErrors: Error[]): Promise<Check[]> {
   const checks: Check[] = [];
   const t = cfg.telemetry.config;
-  for (const e of [...cfg.telemetry.errors, ...instrumentationErrors]) checks.push({ check: 'configuration', verdict: 'FAIL', detail: e.message, fix: 'fix the value (the preload falls back to the default or turns that exporter off)' });
+  for (const e of [...cfg.telemetry.errors, ...instrumentationErrors])
+    checks.push({ check: 'configuration', verdict: 'FAIL', detail: e.message, fix: 'fix the value (the preload falls back to the default or turns that exporter off)' });
   if (cfg.pgError) checks.push({ check: 'configuration', verdict: 'FAIL', detail: cfg.pgError.message, fix: 'fix the value; until then the PostgreSQL exporter is off' });
   for (const w of cfg.pg?.warnings ?? []) checks.push({ check: 'configuration', verdict: 'FAIL', detail: w.message, fix: 'fix the value (the default is used meanwhile)' });
   if (t.disabled) checks.push({ check: 'preload', verdict: 'warn', detail: 'disabled by OTEL_SDK_DISABLED or AGENTOPS_DISABLED: nothing is traced' });
@@ -183,9 +207,27 @@ export async function runChecks(cfg: LoadedConfig, instrumentationErrors: Error[
     const r = await probeOtlp(t.otlp, Math.min(t.otlp.timeoutMillis, 5000));
     const url = t.otlp.url;
     if (r.ok) checks.push({ check: 'OTLP endpoint', verdict: 'ok', detail: `${url} accepted an empty ${t.otlp.protocol} export (HTTP ${r.status}, ${r.ms} ms)` });
-    else if (r.status === 401 || r.status === 403) checks.push({ check: 'OTLP endpoint', verdict: 'FAIL', detail: `${url} answered HTTP ${r.status}`, fix: 'set the credentials in OTEL_EXPORTER_OTLP_HEADERS (or OTEL_EXPORTER_OTLP_TRACES_HEADERS)' });
-    else if (r.status !== undefined) checks.push({ check: 'OTLP endpoint', verdict: 'FAIL', detail: `${url} answered HTTP ${r.status} to an OTLP export`, fix: 'check the path (/v1/traces) and protocol (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL); OTEL_EXPORTER_OTLP_ENDPOINT takes the base URL, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT the full one' });
-    else checks.push({ check: 'OTLP endpoint', verdict: 'FAIL', detail: `${url}: ${r.error}`, fix: 'start Jaeger (docker compose up -d jaeger; OTLP/HTTP on 4318) or set OTEL_EXPORTER_OTLP_ENDPOINT; or drop jaeger from AGENTOPS_EXPORTERS' });
+    else if (r.status === 401 || r.status === 403)
+      checks.push({
+        check: 'OTLP endpoint',
+        verdict: 'FAIL',
+        detail: `${url} answered HTTP ${r.status}`,
+        fix: 'set the credentials in OTEL_EXPORTER_OTLP_HEADERS (or OTEL_EXPORTER_OTLP_TRACES_HEADERS)',
+      });
+    else if (r.status !== undefined)
+      checks.push({
+        check: 'OTLP endpoint',
+        verdict: 'FAIL',
+        detail: `${url} answered HTTP ${r.status} to an OTLP export`,
+        fix: 'check the path (/v1/traces) and protocol (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL); OTEL_EXPORTER_OTLP_ENDPOINT takes the base URL, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT the full one',
+      });
+    else
+      checks.push({
+        check: 'OTLP endpoint',
+        verdict: 'FAIL',
+        detail: `${url}: ${r.error}`,
+        fix: 'start Jaeger (docker compose up -d jaeger; OTLP/HTTP on 4318) or set OTEL_EXPORTER_OTLP_ENDPOINT; or drop jaeger from AGENTOPS_EXPORTERS',
+      });
   }
 
   if (!t.exporters.includes('postgres')) checks.push({ check: 'PostgreSQL', verdict: 'skip', detail: 'postgres is not in AGENTOPS_EXPORTERS' });
@@ -203,7 +245,8 @@ const PRICE_DATA_MAX_AGE_DAYS = 180;
 export function priceCheck(now: Date = new Date()): Check {
   const { priceSourceInfo } = require('../../../instrumentations/genai/price-source') as typeof import('../../../instrumentations/genai/price-source');
   const info = priceSourceInfo();
-  if (info.version === undefined) return { check: 'price data', verdict: 'warn', detail: `${info.source} is not installed: LLM calls get a cost only from AGENTOPS_PRICE_TABLE`, fix: 'reinstall agentops-otel (npm install)' };
+  if (info.version === undefined)
+    return { check: 'price data', verdict: 'warn', detail: `${info.source} is not installed: LLM calls get a cost only from AGENTOPS_PRICE_TABLE`, fix: 'reinstall agentops-otel (npm install)' };
   if (info.date === undefined) return { check: 'price data', verdict: 'ok', detail: `${info.source} ${info.version} (publication date unknown to this release)` };
   const days = Math.floor((now.getTime() - Date.parse(`${info.date}T00:00:00Z`)) / 86_400_000);
   const detail = `${info.source} ${info.version}, data of ${info.date} (${days} days old)`;
@@ -231,7 +274,14 @@ function effective(cfg: LoadedConfig, instrumentations: string[], prices: Readon
     instrumentations: instrumentations.join(', ') || 'none',
     'LLM prices': pricesLine(prices),
   };
-  if (t.otlp) out['OTLP traces'] = `${t.otlp.url} (${t.otlp.protocol}${t.otlp.compression === 'gzip' ? ', gzip' : ''}${Object.keys(t.otlp.headers).length > 0 ? `, headers ${Object.keys(t.otlp.headers).map((k) => `${k}=${MASK}`).join(',')}` : ''})`;
+  if (t.otlp)
+    out['OTLP traces'] = `${t.otlp.url} (${t.otlp.protocol}${t.otlp.compression === 'gzip' ? ', gzip' : ''}${
+      Object.keys(t.otlp.headers).length > 0
+        ? `, headers ${Object.keys(t.otlp.headers)
+            .map((k) => `${k}=${MASK}`)
+            .join(',')}`
+        : ''
+    })`;
   if (cfg.pg) {
     const mod = require('../../exporters/postgres') as typeof import('../../exporters/postgres');
     const n = tableNames(cfg.pg.table);
@@ -251,7 +301,10 @@ export const command: Command = {
     const cfg = loadConfig(ctx.env);
     const { readInstrumentationConfig } = require('../../../instrumentations/config') as typeof import('../../../instrumentations/config');
     const { INSTRUMENTATIONS } = require('../../../instrumentations') as typeof import('../../../instrumentations');
-    const inst = readInstrumentationConfig(cfg.source, INSTRUMENTATIONS.map((e) => e.name));
+    const inst = readInstrumentationConfig(
+      cfg.source,
+      INSTRUMENTATIONS.map((e) => e.name),
+    );
     const checks = await runChecks(cfg, inst.errors);
     checks.push(priceCheck());
     const { lines, unknown } = variableLines(cfg, ctx.env);

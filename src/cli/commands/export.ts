@@ -24,7 +24,6 @@ start_time, end_time (ISO 8601 with nanoseconds), status {code, message}, attrib
   examples: ['agentops-otel export 0b3c5f1e-6d2a-4c8b-9e7f-1a2b3c4d5e6f > session.jsonl', 'agentops-otel export --since 24h --service checkout | gzip > day.jsonl.gz'],
 };
 
-
 export const command: Command = {
   spec,
   async run(ctx, args) {

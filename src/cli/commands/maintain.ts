@@ -6,7 +6,8 @@ import type { MaintenanceOptions, MaintenanceReport } from '../../exporters/post
 
 const spec: CommandSpec = {
   name: 'maintain',
-  summary: 'Maintain the span table: create the partitions of the coming periods, move rows out of the default partition, finish an upgrade, and drop whole partitions older than AGENTOPS_PG_RETENTION_DAYS. Idempotent; exits 0 when there is nothing to do.',
+  summary:
+    'Maintain the span table: create the partitions of the coming periods, move rows out of the default partition, finish an upgrade, and drop whole partitions older than AGENTOPS_PG_RETENTION_DAYS. Idempotent; exits 0 when there is nothing to do.',
   description: `The exporter runs the same pass at start-up and hourly; run this from cron if your apps are
 short-lived. Two runs at once are safe: the second reports that another one is at work. Retention
 refuses to run (exit 1, nothing dropped) when the database's clock and this machine's disagree by
@@ -40,7 +41,9 @@ export function describeReport(r: MaintenanceReport): string[] {
   const list = (names: string[]): string => (names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} … ${names[names.length - 1]} (${names.length})`);
   if (r.backfill) {
     const b = r.backfill;
-    out.push(`rows of the upgraded table moved: ${b.rows}${b.remaining > 0 ? `, ${b.remaining} still to move` : ''}${b.partitions.length > 0 ? `; partitions for them: ${list(b.partitions)}` : ''}${b.dropped ? '; the old table is dropped' : ''}`);
+    out.push(
+      `rows of the upgraded table moved: ${b.rows}${b.remaining > 0 ? `, ${b.remaining} still to move` : ''}${b.partitions.length > 0 ? `; partitions for them: ${list(b.partitions)}` : ''}${b.dropped ? '; the old table is dropped' : ''}`,
+    );
     if (b.note) out.push(b.note);
   }
   if (r.created.length > 0) out.push(`partitions created: ${list(r.created)}`);
@@ -78,7 +81,8 @@ export const command: Command = {
         }
       }
       if (r.skipped !== undefined && !r.skipped.startsWith('another process')) throw new CliError(r.skipped, EXIT_FAILURE, 'run agentops-otel migrate first');
-      if (r.problems.length > 0) throw new CliError(r.problems.join('; '), EXIT_FAILURE, r.retention === 'refused' ? 'check the clocks (NTP) of this machine and the database server' : 'run agentops-otel maintain again');
+      if (r.problems.length > 0)
+        throw new CliError(r.problems.join('; '), EXIT_FAILURE, r.retention === 'refused' ? 'check the clocks (NTP) of this machine and the database server' : 'run agentops-otel maintain again');
       return EXIT_OK;
     });
   },

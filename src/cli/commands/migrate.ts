@@ -7,7 +7,8 @@ import { describeReport, maintainOn, printConfigWarnings } from './maintain';
 
 const spec: CommandSpec = {
   name: 'migrate',
-  summary: 'Create or upgrade the PostgreSQL schema for the configured table (AGENTOPS_PG_TABLE): the partitioned span table, its session summaries, its dead-letter table and its views. Idempotent and safe to run concurrently.',
+  summary:
+    'Create or upgrade the PostgreSQL schema for the configured table (AGENTOPS_PG_TABLE): the partitioned span table, its session summaries, its dead-letter table and its views. Idempotent and safe to run concurrently.',
   description: `An older (version 1 or 2) table is upgraded in place, keeping every row: it is renamed
 <table>_v2 at once (writers go on into the new table), then its rows are moved over in chunks and
 their session summaries built; an interrupted run goes on where it stopped when run again.
@@ -67,7 +68,9 @@ export const command: Command = {
         }
         if (result.legacyTable) await ctx.io.out(`the version ${result.from} table is now ${result.legacyTable}; its rows move into the partitioned ${pg.table}\n`);
         if (maintenance.backfill) await ctx.io.out(`${describeReport({ ...maintenance, created: [], movedFromDefault: 0 })[0]} (${seconds.toFixed(1)} s)\n`);
-        await ctx.io.out(`tables: ${pg.table} (partitioned by start time, one partition per ${pg.partitionInterval}), ${n.summary}, ${n.deadLetter}; views: ${n.sessionsView}, ${n.llmCallsView}, ${n.errorsView}\n`);
+        await ctx.io.out(
+          `tables: ${pg.table} (partitioned by start time, one partition per ${pg.partitionInterval}), ${n.summary}, ${n.deadLetter}; views: ${n.sessionsView}, ${n.llmCallsView}, ${n.errorsView}\n`,
+        );
       }
       const legacyLeft = (await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`"${n.legacy}"`]))[0].t !== null;
       if (maintenance.skipped !== undefined && legacyLeft) {

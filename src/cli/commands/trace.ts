@@ -8,7 +8,7 @@ import { ASCII, buildTree, flattenTree, renderWaterfall, UNICODE, type Glyphs } 
 
 const spec: CommandSpec = {
   name: 'trace',
-  summary: 'Show one session as an indented tree with a timeline bar per span (a terminal waterfall like Jaeger\'s), with durations, status and key attributes.',
+  summary: "Show one session as an indented tree with a timeline bar per span (a terminal waterfall like Jaeger's), with durations, status and key attributes.",
   args: '<session-id>',
   minPositionals: 1,
   maxPositionals: 1,
@@ -16,8 +16,11 @@ const spec: CommandSpec = {
 A span whose parent is not recorded (a session still open) hangs under a "⋯ <span id> (not recorded)" line.`,
   options: {
     json: { type: 'boolean', description: 'The session summary and its spans (tree order, with depth) as one JSON object.' },
-    width: { type: 'string', value: '<cols>', description: 'Line width (default: the terminal\'s, or 120).' },
-    ascii: { type: 'boolean', description: 'Print ASCII characters only: the tree, bars, units and separators in ASCII, any other character of the recorded data as ?, and with --json every non-ASCII character escaped.' },
+    width: { type: 'string', value: '<cols>', description: "Line width (default: the terminal's, or 120)." },
+    ascii: {
+      type: 'boolean',
+      description: 'Print ASCII characters only: the tree, bars, units and separators in ASCII, any other character of the recorded data as ?, and with --json every non-ASCII character escaped.',
+    },
     'no-attributes': { type: 'boolean', description: 'Leave out the key attributes after each bar.' },
   },
   examples: ['agentops-otel trace 0b3c5f1e-6d2a-4c8b-9e7f-1a2b3c4d5e6f', 'agentops-otel trace 0b3c5f1e6d2a4c8b9e7f1a2b3c4d5e6f --json'],
@@ -48,7 +51,11 @@ export interface TraceReport {
 export async function traceReport(db: Db, sessionId: string, o: { width: number; ascii?: boolean; attributes?: boolean }): Promise<TraceReport> {
   const rows = await traceRows(db, sessionId);
   if (rows.length === 0) {
-    throw new CliError(`no spans for session ${sessionId} in table ${db.config.table} at ${db.target}`, undefined, 'list sessions with "agentops-otel sessions"; spans may still be in the exporter\'s buffer or spool ("agentops-otel replay")');
+    throw new CliError(
+      `no spans for session ${sessionId} in table ${db.config.table} at ${db.target}`,
+      undefined,
+      'list sessions with "agentops-otel sessions"; spans may still be in the exporter\'s buffer or spool ("agentops-otel replay")',
+    );
   }
   const [summary] = await listSessions(db, { sessionId, limit: 1 });
   const spans = rows.map(toTraceSpan);

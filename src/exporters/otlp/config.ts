@@ -44,8 +44,16 @@ export function defaultOtlpSpoolDir(url: string): string {
 
 export function describeOtlpExporterConfig(): VariableDoc[] {
   return [
-    { variable: 'AGENTOPS_OTLP_BUFFER_MAX_BYTES', default: String(64 * MiB), meaning: 'Approximate bytes of spans the OTLP exporter holds in memory (OTEL_BSP_MAX_QUEUE_SIZE bounds their number); beyond either, the oldest go to the OTLP spool.' },
-    { variable: 'AGENTOPS_OTLP_SPOOL_DIR', default: '<tmpdir>/agentops-otel-<uid>/otlp-spool/<host>_<port>-<hash of URL>', meaning: 'On-disk spool of OTLP requests the receiver could not take yet (mode 0700, files 0600), sent when it answers again, by this process, its replay helper or the next process.' },
+    {
+      variable: 'AGENTOPS_OTLP_BUFFER_MAX_BYTES',
+      default: String(64 * MiB),
+      meaning: 'Approximate bytes of spans the OTLP exporter holds in memory (OTEL_BSP_MAX_QUEUE_SIZE bounds their number); beyond either, the oldest go to the OTLP spool.',
+    },
+    {
+      variable: 'AGENTOPS_OTLP_SPOOL_DIR',
+      default: '<tmpdir>/agentops-otel-<uid>/otlp-spool/<host>_<port>-<hash of URL>',
+      meaning: 'On-disk spool of OTLP requests the receiver could not take yet (mode 0700, files 0600), sent when it answers again, by this process, its replay helper or the next process.',
+    },
     { variable: 'AGENTOPS_OTLP_SPOOL_MAX_BYTES', default: String(512 * MiB), meaning: 'OTLP spool size limit; spans beyond it are dropped and counted (reason spool_full). 0 disables the spool.' },
   ];
 }

@@ -65,7 +65,11 @@ export class OtlpExporter implements Destination {
   constructor(private readonly cfg: OtlpExporterConfig) {
     this.counters = stats.exporter(this.name);
     this.codec = new OtlpCodec(cfg.protocol);
-    this.sender = new OtlpSender(cfg, (b) => this.codec.readResponse(b), (msg, fields) => logger.limited('warn', 'otlp.bad_response', msg, fields));
+    this.sender = new OtlpSender(
+      cfg,
+      (b) => this.codec.readResponse(b),
+      (msg, fields) => logger.limited('warn', 'otlp.bad_response', msg, fields),
+    );
     this.spool = new Spool(cfg.spoolDir, cfg.spoolMaxBytes, OTLP_SPOOL_HEADER);
     this.replayer = new OtlpSpoolReplayer(
       this.spool,
@@ -152,7 +156,11 @@ export class OtlpExporter implements Destination {
     }
     const spooled = this.counters.spooled - spooledBefore;
     if (final && spooled > 0) {
-      logger.warn(`jaeger: ${spooled} spans could not be sent at exit; they wait in the spool for the receiver (replay helper or next process)`, { spans: spooled, error: this.lastError, dir: this.cfg.spoolDir });
+      logger.warn(`jaeger: ${spooled} spans could not be sent at exit; they wait in the spool for the receiver (replay helper or next process)`, {
+        spans: spooled,
+        error: this.lastError,
+        dir: this.cfg.spoolDir,
+      });
     }
     if (final) this.stop();
   }
@@ -289,7 +297,13 @@ export class OtlpExporter implements Destination {
     const backoff = o.kind === 'config' ? RETRY_MAX_MS : backoffDelay(this.consecutiveFailures - 1, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS });
     this.pausedUntil = Date.now() + Math.max(retryAfter, backoff);
     const fields = { spans: n, failures: this.consecutiveFailures, retryInMs: this.pausedUntil - Date.now(), error: o.error, url: this.cfg.url };
-    if (o.kind === 'config') logger.limited('error', `otlp.config.${o.status}`, `OTLP receiver refuses the exporter (HTTP ${o.status}: check the endpoint URL and OTEL_EXPORTER_OTLP_*HEADERS); spans wait in memory and the spool`, fields);
+    if (o.kind === 'config')
+      logger.limited(
+        'error',
+        `otlp.config.${o.status}`,
+        `OTLP receiver refuses the exporter (HTTP ${o.status}: check the endpoint URL and OTEL_EXPORTER_OTLP_*HEADERS); spans wait in memory and the spool`,
+        fields,
+      );
     else logger.limited('warn', 'otlp.retry', 'jaeger export failed; will retry', fields);
     // In a drain, a receiver that answered "later" (429/503 with the wait before the deadline) is
     // retried; one that cannot be reached, or asks for longer, has the spool deliver it later.

@@ -60,7 +60,7 @@ export class OtlpSpoolReplayer {
         const req = lines !== null && lines.length === 1 ? fromSpoolLine(lines[0]) : null;
         if (req === null) {
           await this.spool.reject(file);
-          logger.limited('error', 'otlp.spool_rejected', 'OTLP spool file is not in this release\'s format; moved aside', { file: `${file.original}.rejected` });
+          logger.limited('error', 'otlp.spool_rejected', "OTLP spool file is not in this release's format; moved aside", { file: `${file.original}.rejected` });
           continue;
         }
         const t0 = performance.now();

@@ -91,7 +91,11 @@ const MiB = 1024 * 1024;
 /** Every variable, its default and meaning: the README table and `doctor` are generated from this. */
 export function describePostgresConfig(): ConfigVariable[] {
   return [
-    { variable: 'AGENTOPS_PG_URL', default: 'postgres://postgres:****@localhost:5432/agentops', meaning: 'Connection URL (postgres:// or postgresql://); query parameters sslmode and host are honoured.' },
+    {
+      variable: 'AGENTOPS_PG_URL',
+      default: 'postgres://postgres:****@localhost:5432/agentops',
+      meaning: 'Connection URL (postgres:// or postgresql://); query parameters sslmode and host are honoured.',
+    },
     { variable: 'AGENTOPS_PG_HOST', default: '(from the URL)', meaning: 'Overrides the host of the URL (a directory means a Unix socket).' },
     { variable: 'AGENTOPS_PG_PORT', default: '(from the URL)', meaning: 'Overrides the port of the URL.' },
     { variable: 'AGENTOPS_PG_USER', default: '(from the URL)', meaning: 'Overrides the user of the URL.' },
@@ -111,14 +115,28 @@ export function describePostgresConfig(): ConfigVariable[] {
     { variable: 'AGENTOPS_PG_RETRY_MAX_DELAY_MS', default: '10000', meaning: 'Upper bound of one backoff delay; also the probe interval while the database is down.' },
     { variable: 'AGENTOPS_PG_BUFFER_MAX_SPANS', default: '20000', meaning: 'Spans held in memory; beyond it the oldest go to the spool.' },
     { variable: 'AGENTOPS_PG_BUFFER_MAX_BYTES', default: String(64 * MiB), meaning: 'Approximate bytes held in memory; beyond it the oldest go to the spool.' },
-    { variable: 'AGENTOPS_PG_SPOOL_DIR', default: '<tmpdir>/agentops-otel-<uid>/spool/<database>-<table>-<hash of target>', meaning: 'On-disk spool for spans the database could not take yet (mode 0700, files 0600), replayed into the configured database by the next process. The default is one directory per target; if you set it, give each target database its own.' },
+    {
+      variable: 'AGENTOPS_PG_SPOOL_DIR',
+      default: '<tmpdir>/agentops-otel-<uid>/spool/<database>-<table>-<hash of target>',
+      meaning:
+        'On-disk spool for spans the database could not take yet (mode 0700, files 0600), replayed into the configured database by the next process. The default is one directory per target; if you set it, give each target database its own.',
+    },
     { variable: 'AGENTOPS_PG_SPOOL_MAX_BYTES', default: String(512 * MiB), meaning: 'Spool size limit; spans beyond it are dropped and counted (reason spool_full). 0 disables the spool.' },
-    { variable: 'AGENTOPS_PG_MAX_ATTRIBUTES_BYTES', default: String(MiB), meaning: 'Cap on the JSON of one span\'s attributes (and separately its events); the excess is dropped with a marker.' },
+    { variable: 'AGENTOPS_PG_MAX_ATTRIBUTES_BYTES', default: String(MiB), meaning: "Cap on the JSON of one span's attributes (and separately its events); the excess is dropped with a marker." },
     { variable: 'AGENTOPS_PG_MAX_STRING_LENGTH', default: String(256 * 1024), meaning: 'Cap on one string value, in characters; longer ones are truncated with a marker.' },
     { variable: 'AGENTOPS_PG_FLUSH_TIMEOUT_MS', default: '10000', meaning: 'How long forceFlush() waits for the buffer to drain.' },
     { variable: 'AGENTOPS_PG_SHUTDOWN_TIMEOUT_MS', default: '5000', meaning: 'How long shutdown() drains before spooling what is left.' },
-    { variable: 'AGENTOPS_PG_PARTITION_INTERVAL', default: 'day', meaning: 'Period of one partition of the span table: day, week or month (UTC). Applies to partitions created from then on. An invalid value is reported and the default used.' },
-    { variable: 'AGENTOPS_PG_RETENTION_DAYS', default: '0', meaning: 'Spans older than this many days are removed by dropping their whole partitions (agentops-otel maintain, and the exporter hourly); 0 keeps them forever. An invalid value is reported and 0 used: nothing is dropped.' },
+    {
+      variable: 'AGENTOPS_PG_PARTITION_INTERVAL',
+      default: 'day',
+      meaning: 'Period of one partition of the span table: day, week or month (UTC). Applies to partitions created from then on. An invalid value is reported and the default used.',
+    },
+    {
+      variable: 'AGENTOPS_PG_RETENTION_DAYS',
+      default: '0',
+      meaning:
+        'Spans older than this many days are removed by dropping their whole partitions (agentops-otel maintain, and the exporter hourly); 0 keeps them forever. An invalid value is reported and 0 used: nothing is dropped.',
+    },
   ];
 }
 
@@ -184,7 +202,15 @@ function readConnection(src: ConfigSource): PostgresConnectionConfig {
   const fromUrl = url.searchParams.get('sslmode');
   if (fromUrl !== null) {
     // libpq's prefer/allow have no equivalent in pg; prefer is treated as require-if-possible = require.
-    const map: Record<string, SslMode> = { disable: 'disable', allow: 'disable', prefer: 'require', require: 'require', 'verify-ca': 'verify-ca', 'verify-full': 'verify-full', 'no-verify': 'require' };
+    const map: Record<string, SslMode> = {
+      disable: 'disable',
+      allow: 'disable',
+      prefer: 'require',
+      require: 'require',
+      'verify-ca': 'verify-ca',
+      'verify-full': 'verify-full',
+      'no-verify': 'require',
+    };
     const m = map[fromUrl.toLowerCase()];
     if (m === undefined) throw new ConfigError('AGENTOPS_PG_URL', `sslmode=${fromUrl} is not a known value`, `one of ${SSL_MODES.join(', ')}`);
     urlSslMode = m;
@@ -297,6 +323,11 @@ export function poolConfig(cfg: PostgresExporterConfig, overrides: Partial<PoolC
 }
 
 /** `postgres://user:****@host:port/db` for logs: never the password. */
+/** What the exporter's start-up line says of its configuration (the password masked). */
+export function describeConfig(config: PostgresExporterConfig): Record<string, unknown> {
+  return { target: describeTarget(config.connection), table: config.table, spoolDir: config.spoolDir, poolSize: config.poolSize, batchSize: config.batchSize };
+}
+
 export function describeTarget(c: PostgresConnectionConfig): string {
   const host = c.host.includes(':') ? `[${c.host}]` : c.host;
   return redactSecrets(`postgres://${encodeURIComponent(c.user)}${c.password !== undefined ? ':****' : ''}@${host}:${c.port}/${encodeURIComponent(c.database)} (sslmode=${c.sslMode})`);

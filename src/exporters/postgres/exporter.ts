@@ -16,7 +16,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Pool } from 'pg';
 import { logger } from '../../shared/logger';
 import { stats, ExporterCounters } from '../../shared/stats';
-import { PostgresExporterConfig, describeTarget } from './config';
+import { PostgresExporterConfig, describeConfig } from './config';
 import { classifyError, describeError, errorCode, isTlsError } from './errors';
 import { TableNames, tableNames } from './identifier';
 import { HeldRows, type Batch } from './queue';
@@ -71,7 +71,6 @@ export class PostgresSpanExporter implements SpanExporter {
   private closed = false;
   private shutdownPromise: Promise<void> | undefined;
 
-
   constructor(config: PostgresExporterConfig, options: PostgresSpanExporterOptions = {}) {
     this.config = config;
     this.names = tableNames(config.table);
@@ -104,7 +103,7 @@ export class PostgresSpanExporter implements SpanExporter {
         this.drained.check();
       },
     });
-    logger.info('postgres exporter started', { target: describeTarget(config.connection), table: config.table, spoolDir: config.spoolDir, poolSize: config.poolSize, batchSize: config.batchSize, method: this.table.writer.method });
+    logger.info('postgres exporter started', { ...describeConfig(config), method: this.table.writer.method });
     if (this.autoReplay) void this.checkSpool();
     if (options.maintain ?? this.autoReplay) {
       for (const w of config.warnings ?? []) logger.error(`invalid configuration: ${w.message}`, { variable: w.variable });
@@ -124,7 +123,9 @@ export class PostgresSpanExporter implements SpanExporter {
         this.drop('shutdown', n, 'export after shutdown');
         result = { code: ExportResultCode.FAILED, error: new Error('postgres exporter is shut down') };
       } else if (n > 0) {
-        const { lines, bytes, bad } = encodeRows(this.encoder, spans, (err) => logger.limited('warn', 'pg.unconvertible', 'postgres exporter could not convert a span; dropped', { error: describeError(err) }));
+        const { lines, bytes, bad } = encodeRows(this.encoder, spans, (err) =>
+          logger.limited('warn', 'pg.unconvertible', 'postgres exporter could not convert a span; dropped', { error: describeError(err) }),
+        );
         if (bad > 0) this.drop('unconvertible', bad);
         this.held.queue.push(lines, bytes);
         const dropped = this.enforceMemoryBound();
@@ -379,7 +380,15 @@ export class PostgresSpanExporter implements SpanExporter {
       this.spool.close();
       await this.table.end();
       const c = this.counters;
-      logger.info('postgres exporter shut down', { drained, spooledAtShutdown: left, accepted: c.accepted, exported: c.exported, spooled: c.spooled, deadLettered: c.deadLettered, dropped: c.dropped });
+      logger.info('postgres exporter shut down', {
+        drained,
+        spooledAtShutdown: left,
+        accepted: c.accepted,
+        exported: c.exported,
+        spooled: c.spooled,
+        deadLettered: c.deadLettered,
+        dropped: c.dropped,
+      });
     } catch (err) {
       logger.limited('error', 'pg.shutdown_internal', 'postgres exporter shutdown error', { error: describeError(err) });
     }

@@ -53,4 +53,3 @@ export async function replaySpool(config: PostgresExporterConfig): Promise<Repla
     await exporter.shutdown();
   }
 }
-

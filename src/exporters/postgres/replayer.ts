@@ -122,7 +122,7 @@ export class SpoolReplayer {
     }
     if (lines === null) {
       await this.spool.reject(file);
-      logger.limited('error', 'pg.spool_rejected', 'spool file is not in this release\'s format; moved aside', { file: `${file.original}.rejected` });
+      logger.limited('error', 'pg.spool_rejected', "spool file is not in this release's format; moved aside", { file: `${file.original}.rejected` });
       return true;
     }
     res.files++;

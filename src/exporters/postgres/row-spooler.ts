@@ -106,7 +106,7 @@ export class RowSpooler {
           if (r.ok) {
             this.o.counters.spooled += n;
             stats.onProgress?.();
-        stats.onProgress?.();
+            stats.onProgress?.();
             this.o.onSpooled();
             logger.debug('postgres rows spooled', { rows: n, file: r.file });
           } else {

@@ -98,7 +98,7 @@ export class RowEncoder {
     if (hit === undefined) {
       let attrs: Record<string, unknown> = {};
       try {
-        attrs = (span.resource.attributes ?? {});
+        attrs = span.resource.attributes ?? {};
       } catch {
         // a resource whose async attributes failed: store what we can (nothing)
       }

@@ -37,7 +37,12 @@ async function exists(db: ClientBase, name: string): Promise<boolean> {
  * Runs the whole backfill (or until `stopping()`); each step commits on its own. Returns
  * undefined when there is no old table.
  */
-export async function backfill(db: ClientBase, n: TableNames, interval: PartitionInterval, opts: { stopping?: () => boolean; progress?: (rows: number) => void } = {}): Promise<BackfillResult | undefined> {
+export async function backfill(
+  db: ClientBase,
+  n: TableNames,
+  interval: PartitionInterval,
+  opts: { stopping?: () => boolean; progress?: (rows: number) => void } = {},
+): Promise<BackfillResult | undefined> {
   if (!(await exists(db, n.legacy))) return undefined;
   const res: BackfillResult = { rows: 0, remaining: 0, partitions: [], dropped: false };
   // The old rows' periods get partitions first, so they do not all land in the default partition.

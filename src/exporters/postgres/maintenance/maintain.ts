@@ -69,7 +69,8 @@ export async function runMaintenance(db: ClientBase, table: string, opts: Mainte
   const report: MaintenanceReport = { table: n.table, interval: opts.interval, retentionDays: opts.retentionDays, created: [], movedFromDefault: 0, retention: 'off', problems: [], changed: false };
   const kind = (await db.query<{ k: string | null }>('SELECT (SELECT relkind FROM pg_class WHERE oid = to_regclass($1))::text AS k', [q(n.table)])).rows[0].k;
   if (kind !== 'p') {
-    report.skipped = kind === null ? `table ${n.table} does not exist (run agentops-otel migrate)` : `table ${n.table} is not partitioned: it is of an older schema version (run agentops-otel migrate)`;
+    report.skipped =
+      kind === null ? `table ${n.table} does not exist (run agentops-otel migrate)` : `table ${n.table} is not partitioned: it is of an older schema version (run agentops-otel migrate)`;
     return report;
   }
   const got = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_CLASS, n.table]);
@@ -111,7 +112,9 @@ export async function runMaintenance(db: ClientBase, table: string, opts: Mainte
     if (opts.retentionDays > 0 && !opts.stopping?.()) {
       if (Math.abs(report.clockSkewMs) > MAX_CLOCK_SKEW_MS) {
         report.retention = 'refused';
-        report.problems.push(`retention refused: the database clock is ${Math.round(report.clockSkewMs / 1000)} s off this machine's (more than ${MAX_CLOCK_SKEW_MS / 60_000} min); nothing was dropped`);
+        report.problems.push(
+          `retention refused: the database clock is ${Math.round(report.clockSkewMs / 1000)} s off this machine's (more than ${MAX_CLOCK_SKEW_MS / 60_000} min); nothing was dropped`,
+        );
       } else {
         try {
           report.retentionResult = await inTransaction(db, () => applyRetention(db, n, opts.interval, opts.retentionDays, nowMs));

@@ -50,7 +50,14 @@ export function overlaps(ranges: readonly PartitionRange[], p: { lo: bigint; hi:
 export function missingPeriods(ranges: readonly PartitionRange[], wanted: readonly Period[]): Period[] {
   const out: Period[] = [];
   for (const p of wanted) {
-    if (!overlaps(ranges, p) && !overlaps(out.map((o) => ({ name: '', lo: o.lo, hi: o.hi })), p)) out.push(p);
+    if (
+      !overlaps(ranges, p) &&
+      !overlaps(
+        out.map((o) => ({ name: '', lo: o.lo, hi: o.hi })),
+        p,
+      )
+    )
+      out.push(p);
   }
   return out;
 }

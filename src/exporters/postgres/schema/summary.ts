@@ -194,5 +194,8 @@ $fn$;
  * dropped some of their spans. A session with no span left gets no row.
  */
 export function recomputeSql(n: TableNames): string[] {
-  return [`DELETE FROM ${q(n.summary)} WHERE trace_id = ANY($1::uuid[])`, `INSERT INTO ${q(n.summary)} (${SUMMARY_COLUMNS.join(', ')})\n${aggregateSql(q(n.table), '\n      AND r.trace_id = ANY($1::uuid[])')}`];
+  return [
+    `DELETE FROM ${q(n.summary)} WHERE trace_id = ANY($1::uuid[])`,
+    `INSERT INTO ${q(n.summary)} (${SUMMARY_COLUMNS.join(', ')})\n${aggregateSql(q(n.table), '\n      AND r.trace_id = ANY($1::uuid[])')}`,
+  ];
 }
