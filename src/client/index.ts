@@ -5,20 +5,7 @@ import type { Session, SessionOptions } from './session';
 export { Client, type ClientOptions } from './client';
 export { Agent, type AgentOptions } from './agent';
 export { Session, END_STATES, type EndState, type EventCounts, type SessionOptions } from './session';
-export {
-  Event,
-  EventType,
-  LLMEvent,
-  ActionEvent,
-  ToolEvent,
-  ErrorEvent,
-  type EventInit,
-  type LLMEventInit,
-  type ActionEventInit,
-  type ToolEventInit,
-  type ErrorEventInit,
-  type EventAttributeValue,
-} from './events';
+export * from './events';
 export { type TimestampInput } from './timestamps';
 
 let processClient: Client | undefined;
