@@ -8,12 +8,14 @@
  */
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Agent, Client, Event, Session } from '../../src/client';
 import { sessionIdGenerator, sessionIdToTraceId } from './id-generator';
 import { logger } from '../../src/shared/logger';
 import { stats } from '../../src/shared/stats';
 import { bindEmitterListeners, unbindEmitterListeners } from './emitter-context';
 import { eventSpanShape } from './event-span-shape';
+import { recordFinished, type FinishedSpanSink } from './finished-span';
 import { parentFor, states, type SessionState, type SpanRef } from './session-states';
 import type { AgentOpsInstrumentationConfig } from './types';
 import * as U from './utils';
@@ -31,7 +33,20 @@ interface ClientModule {
 
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** A hostile getter on the event still leaves the span a name. */
+function eventNameAndKind(event: Event): { name: string; kind: SpanKind } {
+  const shape = eventSpanShape(event);
+  if (shape !== undefined) return shape;
+  try {
+    return { name: U.eventSpanName(event), kind: SpanKind.INTERNAL };
+  } catch {
+    return { name: String(event.eventType), kind: SpanKind.INTERNAL };
+  }
+}
+
 export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrumentationConfig> {
+  private finishedSink: FinishedSpanSink | undefined;
+
   constructor(config: AgentOpsInstrumentationConfig = {}) {
     super(`${PACKAGE_NAME}/instrumentation-agentops`, VERSION, config);
   }
@@ -268,14 +283,13 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
 
   private startEventSpan(event: Event, parent: SpanRef, attributes: Attributes): Span {
     stats.spanCreated(String(event.eventType));
-    let name: string;
-    try {
-      name = U.eventSpanName(event);
-    } catch {
-      name = String(event.eventType); // a hostile getter on the event: the span still exists
-    }
-    const shape = eventSpanShape(event);
-    return this.tracer.startSpan(shape?.name ?? name, { kind: shape?.kind ?? SpanKind.INTERNAL, startTime: U.hrTimeFromNanos(event.initTimeNs), attributes }, parent.ctx);
+    const { name, kind } = eventNameAndKind(event);
+    return this.tracer.startSpan(name, { kind, startTime: U.hrTimeFromNanos(event.initTimeNs), attributes }, parent.ctx);
+  }
+
+  /** The preload's hand-off, taking recorded events' spans whole (see finished-span.ts). */
+  setFinishedSpanSink(sink: FinishedSpanSink | undefined): void {
+    this.finishedSink = sink;
   }
 
   private onRecord(session: Session, event: Event): void {
@@ -298,6 +312,13 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
       span.setAttributes(attrs);
     } else {
       const parent = this.isErrorWithOpenTrigger(state, event) ?? parentFor(state, event.agentId);
+      if (this.finishedSink !== undefined && failure === undefined && event.eventType !== 'errors') {
+        const { name, kind } = eventNameAndKind(event);
+        if (recordFinished(this.finishedSink, event, parent, attrs, name, kind, state.root.span as unknown as ReadableSpan)) {
+          stats.spanCreated(String(event.eventType));
+          return;
+        }
+      }
       span = this.startEventSpan(event, parent, attrs);
     }
     try {

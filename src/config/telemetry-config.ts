@@ -4,7 +4,7 @@ import { registerSecret } from '../shared/redact';
 import { ConfigError } from './errors';
 import { readBool, readEnum, readInt, readKeyValues, readList, readUrl } from './parse';
 import type { ConfigSource } from './source';
-import { DEFAULT_CAPTURE_CONTENT, DEFAULT_MAX_ATTRIBUTE_LENGTH, DEFAULT_SERVICE_NAME } from './defaults';
+import { DEFAULT_CAPTURE_CONTENT, DEFAULT_MAX_ATTRIBUTE_LENGTH, DEFAULT_QUEUE_SPANS, DEFAULT_SERVICE_NAME } from './defaults';
 
 export type ExporterName = 'jaeger' | 'postgres';
 export const EXPORTER_NAMES: readonly ExporterName[] = ['jaeger', 'postgres'];
@@ -40,6 +40,8 @@ export interface TelemetryConfig {
   shutdownTimeoutMillis: number;
   /** Where the exporters run: a worker thread (default), or the app's thread. */
   exportThread: 'worker' | 'inline';
+  /** Nice increment of the export thread and the replay helper (Linux). */
+  exportThreadNice: number;
 }
 
 export interface Loaded<T> {
@@ -84,7 +86,7 @@ export function readTelemetryConfig(src: ConfigSource): Loaded<TelemetryConfig> 
   const batch: BatchConfig = {
     scheduledDelayMillis: g(() => readInt(src, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 3_600_000), 5000),
     exportTimeoutMillis: g(() => readInt(src, 'OTEL_BSP_EXPORT_TIMEOUT', 30000, 1, 3_600_000), 30000),
-    maxQueueSize: g(() => readInt(src, 'OTEL_BSP_MAX_QUEUE_SIZE', 20000, 1, 10_000_000), 20000),
+    maxQueueSize: g(() => readInt(src, 'OTEL_BSP_MAX_QUEUE_SIZE', DEFAULT_QUEUE_SPANS, 1, 10_000_000), DEFAULT_QUEUE_SPANS),
     maxExportBatchSize: g(() => readInt(src, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000), 512),
   };
   if (batch.maxExportBatchSize > batch.maxQueueSize) {
@@ -106,8 +108,10 @@ export function readTelemetryConfig(src: ConfigSource): Loaded<TelemetryConfig> 
   const shutdownTimeoutMillis = g(() => readInt(src, 'AGENTOPS_SHUTDOWN_TIMEOUT_MS', 5000, 0, 600_000), 5000);
   const exportThread = g(() => readEnum(src, 'AGENTOPS_EXPORT_THREAD', ['worker', 'inline'] as const, 'worker'), 'worker');
 
+  const exportThreadNice = g(() => readInt(src, 'AGENTOPS_EXPORT_THREAD_NICE', 10, 0, 19), 10);
+
   return {
-    config: { disabled, serviceName, resourceAttributes, logLevel, exporters, otlp, batch, captureContent, maxAttributeLength, shutdownTimeoutMillis, exportThread },
+    config: { disabled, serviceName, resourceAttributes, logLevel, exporters, otlp, batch, captureContent, maxAttributeLength, shutdownTimeoutMillis, exportThread, exportThreadNice },
     errors,
   };
 }

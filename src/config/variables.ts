@@ -2,7 +2,7 @@
  * Every environment variable the preload reads, with its default and meaning. The README table
  * and `doctor` are generated from this list, so it is the one place to add a variable.
  */
-import { DEFAULT_CAPTURE_CONTENT, DEFAULT_MAX_ATTRIBUTE_LENGTH, DEFAULT_SERVICE_NAME } from './defaults';
+import { DEFAULT_CAPTURE_CONTENT, DEFAULT_MAX_ATTRIBUTE_LENGTH, DEFAULT_QUEUE_SPANS, DEFAULT_SERVICE_NAME } from './defaults';
 
 export interface VariableDoc {
   variable: string;
@@ -55,6 +55,12 @@ export const CORE_VARIABLES: VariableDoc[] = [
     default: 'worker',
     meaning: "Where exporting runs: worker (a worker thread; the app's thread only hands spans over) or inline (the app's thread, as a fallback).",
   },
+  {
+    variable: 'AGENTOPS_EXPORT_THREAD_NICE',
+    default: '10',
+    meaning:
+      "How far below the app's thread the export thread and the replay helper run (nice increment, 0-19; 0 = the same priority), so that when cores are short the app runs first. Linux only; ignored elsewhere.",
+  },
   { variable: 'OTEL_SDK_DISABLED', default: 'false', meaning: 'true turns the preload off.' },
   { variable: 'OTEL_SERVICE_NAME', default: '(unset)', meaning: 'service.name on the Resource and on every span.' },
   { variable: 'OTEL_RESOURCE_ATTRIBUTES', default: '(unset)', meaning: 'Extra Resource attributes, k=v,k2=v2.' },
@@ -79,7 +85,7 @@ export const CORE_VARIABLES: VariableDoc[] = [
   { variable: 'OTEL_BSP_EXPORT_TIMEOUT', default: '30000', meaning: 'OTLP: upper bound of one request, with OTEL_EXPORTER_OTLP_TRACES_TIMEOUT.' },
   {
     variable: 'OTEL_BSP_MAX_QUEUE_SIZE',
-    default: '20000',
+    default: String(DEFAULT_QUEUE_SPANS),
     meaning: "OTLP: spans held in memory (OpenTelemetry's default is 2048, but nothing is dropped here): beyond it the oldest go to the OTLP spool.",
   },
   { variable: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', default: '512', meaning: 'OTLP: spans per request (and per spool file).' },

@@ -12,7 +12,7 @@ import type { DestinationsConfig, DrainReport } from './core';
 import type { EngineHealth, EngineHost } from './host';
 import { InlineHost } from './inline-host';
 import { WorkerHost } from './worker-host';
-import { WireEncoder, type WireSpan } from './wire';
+import { WireEncoder, type FinishedSpan, type WireSpan } from './wire';
 
 /** Spans per hand-off message, and the longest a span waits on the app's thread for its batch. */
 const HANDOFF_BATCH = 256;
@@ -23,6 +23,8 @@ export type ExportThread = 'worker' | 'inline';
 export interface HandoffOptions {
   destinations: DestinationsConfig;
   thread: ExportThread;
+  /** Nice increment of the export worker (see thread-priority.ts). */
+  nice: number;
   /** forceFlush() and shutdown() wait at most this long. */
   timeoutMillis: number;
 }
@@ -46,13 +48,25 @@ export class HandoffSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    let w: WireSpan;
     try {
-      this.pending.push(this.encoder.encode(span));
+      w = this.encoder.encode(span);
     } catch (err) {
       this.dropEverywhere('unconvertible', 1);
       logger.limited('warn', 'handoff.encode', 'a span could not be read for export; dropped', { error: err });
       return;
     }
+    this.enqueue(w);
+  }
+
+  /** Takes spans that never were SDK spans: they join the same batches as those onEnd() takes. */
+  readonly finishedSpanSink = (f: FinishedSpan): void => {
+    if ((f.parent.traceFlags & TraceFlags.SAMPLED) === 0) return;
+    this.enqueue(this.encoder.encodeFinished(f));
+  };
+
+  private enqueue(w: WireSpan): void {
+    this.pending.push(w);
     if (this.pending.length >= HANDOFF_BATCH) this.post();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.post(), HANDOFF_DELAY_MS);
@@ -113,7 +127,7 @@ export class HandoffSpanProcessor implements SpanProcessor {
   private startHost(): EngineHost {
     if (this.options.thread === 'worker') {
       try {
-        return new WorkerHost(this.options.destinations, (pending) => this.fallBack(pending));
+        return new WorkerHost(this.options.destinations, this.options.nice, (pending) => this.fallBack(pending));
       } catch (err) {
         this.workerFailures++;
         logger.error("no export thread could start; exporting on the app's thread", { error: err });

@@ -25,6 +25,8 @@ export { ENGINE_THREAD_MARK } from '../shared/loader-thread';
 
 export interface WorkerInit {
   destinations: DestinationsConfig;
+  /** Nice increment the worker applies to its own thread. */
+  nice: number;
   logLevel: string;
   /** Values the worker's logger must mask (the redaction registry is per thread). */
   secrets: string[];

@@ -4,6 +4,7 @@ import { readTelemetryConfig } from '../config/telemetry-config';
 import { logger } from '../shared/logger';
 import { EngineCore, createDestinations } from './core';
 import { readDestinationsConfig } from './destinations-config';
+import { lowerThreadPriority } from './thread-priority';
 import { HELPER_BUDGET_MS, REPLAY_HELPER_MARK, acquireLock, parentGone } from './replay-helper';
 
 async function main(): Promise<void> {
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const source = new ConfigSource();
   const { config, errors } = readTelemetryConfig(source);
   logger.level = config.logLevel;
+  lowerThreadPriority(config.exportThreadNice);
   const destinations = readDestinationsConfig(config, source, errors);
   const deadline = Date.now() + HELPER_BUDGET_MS;
   const core = new EngineCore(createDestinations(destinations, { autoReplay: false }));

@@ -64,6 +64,22 @@ export interface WireDefinitions {
   scopes?: Array<[number, WireScope]>;
 }
 
+/**
+ * A span handed over whole, with no SDK span behind it (see the AgentOps instrumentation's
+ * recorded events): its parent, times and attributes were all known at once. `sibling` is an SDK
+ * span of the same tracer, whose resource and scope it shares.
+ */
+export interface FinishedSpan {
+  parent: SpanContext;
+  spanId: string;
+  name: string;
+  kind: SpanKind;
+  startTime: HrTime;
+  endTime: HrTime;
+  attributes: Attributes;
+  sibling: ReadableSpan;
+}
+
 /** Main-thread side: numbers resources and scopes by identity, once each. */
 export class WireEncoder {
   private readonly resources = new Map<object, number>();
@@ -98,6 +114,28 @@ export class WireEncoder {
     if (span.droppedAttributesCount > 0) w.da = span.droppedAttributesCount;
     if (span.droppedEventsCount > 0) w.de = span.droppedEventsCount;
     if (span.droppedLinksCount > 0) w.dl = span.droppedLinksCount;
+    return w;
+  }
+
+  /** As the SDK ends a span: an end before the start makes a span of no duration. */
+  encodeFinished(f: FinishedSpan): WireSpan {
+    const p = f.parent;
+    const late = f.endTime[0] < f.startTime[0] || (f.endTime[0] === f.startTime[0] && f.endTime[1] < f.startTime[1]);
+    const w: WireSpan = {
+      t: p.traceId,
+      s: f.spanId,
+      f: p.traceFlags,
+      p: p.spanId,
+      n: f.name,
+      k: f.kind,
+      st: f.startTime,
+      et: late ? f.startTime : f.endTime,
+      c: 0,
+      a: f.attributes,
+      r: this.resourceId(f.sibling.resource),
+      sc: this.scopeId(f.sibling.instrumentationScope),
+    };
+    if (p.traceState !== undefined) w.ts = p.traceState.serialize();
     return w;
   }
 

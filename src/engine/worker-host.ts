@@ -11,6 +11,7 @@ import { stats } from '../shared/stats';
 import type { DestinationsConfig, DrainReport, StatsReport } from './core';
 import type { EngineHealth, EngineHost } from './host';
 import { ENGINE_THREAD_MARK, SLOT, SLOT_COUNT, type FromWorker, type ToWorker, type WorkerInit } from './protocol';
+import { startThreadPoolHere } from './thread-priority';
 import type { WireDefinitions, WireSpan } from './wire';
 
 /** Past this many spans handed over and not yet taken in, the app's thread waits for the worker. */
@@ -54,11 +55,13 @@ export class WorkerHost implements EngineHost {
 
   constructor(
     cfg: DestinationsConfig,
+    nice: number,
     private readonly onFailure: (pending: Array<{ spans: WireSpan[]; defs: WireDefinitions | undefined }>) => void,
   ) {
     const channel = new MessageChannel();
     this.reports = channel.port1;
-    const init: WorkerInit = { destinations: cfg, logLevel: logger.level, secrets: registeredSecrets(), shared: this.shared.buffer, reports: channel.port2, statsIntervalMs: STATS_INTERVAL_MS };
+    if (nice > 0) startThreadPoolHere();
+    const init: WorkerInit = { destinations: cfg, nice, logLevel: logger.level, secrets: registeredSecrets(), shared: this.shared.buffer, reports: channel.port2, statsIntervalMs: STATS_INTERVAL_MS };
     this.worker = new Worker(path.join(__dirname, 'worker.js'), {
       workerData: init,
       transferList: [channel.port2],

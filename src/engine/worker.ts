@@ -8,6 +8,7 @@ import { parseLogLevel, logger } from '../shared/logger';
 import { registerSecret } from '../shared/redact';
 import { stats } from '../shared/stats';
 import { EngineCore, createDestinations, type StatsReport } from './core';
+import { lowerThreadPriority } from './thread-priority';
 import { SLOT, type FromWorker, type ToWorker, type WorkerInit } from './protocol';
 
 const init = workerData as WorkerInit;
@@ -17,6 +18,7 @@ const shared = new Int32Array(init.shared);
 logger.setWriter((line) => fs.writeSync(2, line));
 logger.level = parseLogLevel(init.logLevel) ?? 'info';
 for (const s of init.secrets) registerSecret(s);
+if (init.nice > 0 && !lowerThreadPriority(init.nice)) logger.debug('the export thread runs at the same priority as the app (not lowered on this platform)');
 
 let core: EngineCore;
 try {

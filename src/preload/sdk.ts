@@ -26,6 +26,7 @@ import { isLoaderHooksThread } from '../shared/loader-thread';
 import { installExitHooks } from './exit-hooks';
 import { readMetricsConfig, startSelfMetrics, type MetricsConfig } from './metrics';
 import { sessionIdGenerator } from '../../instrumentations/agentops/id-generator';
+import { finishedSpansAllowed } from '../../instrumentations/agentops/finished-span';
 import { logger } from '../shared/logger';
 import { stats } from '../shared/stats';
 
@@ -98,7 +99,7 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   for (const err of errors) logger.error(`invalid configuration: ${err.message}`, { variable: err.variable });
 
   const resource = buildResource(config);
-  const processor = new HandoffSpanProcessor({ destinations, thread: config.exportThread, timeoutMillis: config.shutdownTimeoutMillis });
+  const processor = new HandoffSpanProcessor({ destinations, thread: config.exportThread, nice: config.exportThreadNice, timeoutMillis: config.shutdownTimeoutMillis });
   const meterProvider = metricsConfig === undefined ? undefined : startSelfMetrics(metricsConfig, resource, () => processor.health());
   const provider = new NodeTracerProvider({
     resource,
@@ -116,6 +117,8 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   registerEsmHook(selected.flatMap((entry) => entry.esmModules ?? []));
   startAutoSession(selection.config.autoSession);
   const agentops = instrumentations.find((i): i is AgentOpsInstrumentation => i instanceof AgentOpsInstrumentation);
+  const directEvents = agentops !== undefined && finishedSpansAllowed(process.env);
+  if (directEvents) agentops.setFinishedSpanSink(processor.finishedSpanSink);
 
   const endOpenSessions = (reason: string): void => {
     for (const session of agentops?.openSessions() ?? []) {
@@ -160,7 +163,7 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   if (options.exitHooks !== false) {
     installExitHooks({ endOpen: endOpenSessions, drainSync: handle.drainSync, flushMetrics: () => meterProvider?.forceFlush() ?? Promise.resolve(), timeoutMillis: config.shutdownTimeoutMillis });
   }
-  logger.debug('agentops-otel started', { serviceName: config.serviceName, exporters: Object.keys(destinations), exportThread: processor.mode });
+  logger.debug('agentops-otel started', { serviceName: config.serviceName, exporters: Object.keys(destinations), exportThread: processor.mode, recordedEvents: directEvents ? 'direct' : 'sdk' });
   return handle;
 }
 

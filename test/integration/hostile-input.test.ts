@@ -116,6 +116,7 @@ describe('hostile input', function () {
     AGENTOPS_PRICE_TABLE: '{not json',
     AGENTOPS_SHUTDOWN_TIMEOUT_MS: '5s',
     AGENTOPS_EXPORT_THREAD: 'fiber',
+    AGENTOPS_EXPORT_THREAD_NICE: '20',
     AGENTOPS_OTLP_BUFFER_MAX_BYTES: '64MB',
     AGENTOPS_OTLP_SPOOL_MAX_BYTES: '-1',
     OTEL_SDK_DISABLED: 'perhaps',

@@ -14,7 +14,8 @@ describe('config: reading and validating variables', () => {
     assert.deepEqual(config.exporters, ['jaeger', 'postgres']);
     assert.equal(config.otlp?.url, 'http://localhost:4318/v1/traces');
     assert.equal(config.otlp?.protocol, 'http/protobuf');
-    assert.equal(config.batch.maxQueueSize, 20000);
+    assert.equal(config.batch.maxQueueSize, 4096);
+    assert.equal(config.exportThreadNice, 10);
     assert.equal(config.captureContent, true);
   });
 

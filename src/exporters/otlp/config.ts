@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DEFAULT_QUEUE_BYTES } from '../../config/defaults';
 import { ConfigError } from '../../config/errors';
 import { readInt } from '../../config/parse';
 import type { ConfigSource } from '../../config/source';
@@ -46,7 +47,7 @@ export function describeOtlpExporterConfig(): VariableDoc[] {
   return [
     {
       variable: 'AGENTOPS_OTLP_BUFFER_MAX_BYTES',
-      default: String(64 * MiB),
+      default: String(DEFAULT_QUEUE_BYTES),
       meaning: 'Approximate bytes of spans the OTLP exporter holds in memory (OTEL_BSP_MAX_QUEUE_SIZE bounds their number); beyond either, the oldest go to the OTLP spool.',
     },
     {
@@ -75,7 +76,7 @@ export function readOtlpExporterConfig(src: ConfigSource, otlp: OtlpConfig, batc
     exportTimeoutMillis: batch.exportTimeoutMillis,
     maxExportBatchSize: batch.maxExportBatchSize,
     bufferMaxSpans: batch.maxQueueSize,
-    bufferMaxBytes: g(() => readInt(src, 'AGENTOPS_OTLP_BUFFER_MAX_BYTES', 64 * MiB, 64 * 1024, 16 * 1024 * MiB), 64 * MiB),
+    bufferMaxBytes: g(() => readInt(src, 'AGENTOPS_OTLP_BUFFER_MAX_BYTES', DEFAULT_QUEUE_BYTES, 64 * 1024, 16 * 1024 * MiB), DEFAULT_QUEUE_BYTES),
     spoolDir: spoolDirRaw ? path.resolve(spoolDirRaw) : defaultOtlpSpoolDir(otlp.url),
     spoolMaxBytes: g(() => readInt(src, 'AGENTOPS_OTLP_SPOOL_MAX_BYTES', 512 * MiB, 0, Number.MAX_SAFE_INTEGER), 512 * MiB),
   };

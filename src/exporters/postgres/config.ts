@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PoolConfig } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
+import { DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SPANS } from '../../config/defaults';
 import { ConfigError } from '../../config/errors';
 import { readBool, readEnum, readInt, readString } from '../../config/parse';
 import type { ConfigSource } from '../../config/source';
@@ -113,8 +114,8 @@ export function describePostgresConfig(): ConfigVariable[] {
     { variable: 'AGENTOPS_PG_RETRY_COUNT', default: '5', meaning: 'Retries of a batch after transient failures before it is moved to the spool.' },
     { variable: 'AGENTOPS_PG_RETRY_BASE_MS', default: '100', meaning: 'Base of the exponential backoff (full jitter).' },
     { variable: 'AGENTOPS_PG_RETRY_MAX_DELAY_MS', default: '10000', meaning: 'Upper bound of one backoff delay; also the probe interval while the database is down.' },
-    { variable: 'AGENTOPS_PG_BUFFER_MAX_SPANS', default: '20000', meaning: 'Spans held in memory; beyond it the oldest go to the spool.' },
-    { variable: 'AGENTOPS_PG_BUFFER_MAX_BYTES', default: String(64 * MiB), meaning: 'Approximate bytes held in memory; beyond it the oldest go to the spool.' },
+    { variable: 'AGENTOPS_PG_BUFFER_MAX_SPANS', default: String(DEFAULT_QUEUE_SPANS), meaning: 'Spans held in memory; beyond it the oldest go to the spool.' },
+    { variable: 'AGENTOPS_PG_BUFFER_MAX_BYTES', default: String(DEFAULT_QUEUE_BYTES), meaning: 'Approximate bytes held in memory; beyond it the oldest go to the spool.' },
     {
       variable: 'AGENTOPS_PG_SPOOL_DIR',
       default: '<tmpdir>/agentops-otel-<uid>/spool/<database>-<table>-<hash of target>',
@@ -251,8 +252,8 @@ export function readPostgresConfig(src: ConfigSource): PostgresExporterConfig {
     retryCount: readInt(src, 'AGENTOPS_PG_RETRY_COUNT', 5, 0, 1000),
     retryBaseMs: readInt(src, 'AGENTOPS_PG_RETRY_BASE_MS', 100, 1, 600_000),
     retryMaxDelayMs: readInt(src, 'AGENTOPS_PG_RETRY_MAX_DELAY_MS', 10_000, 1, 3_600_000),
-    bufferMaxSpans: readInt(src, 'AGENTOPS_PG_BUFFER_MAX_SPANS', 20_000, 1, 10_000_000),
-    bufferMaxBytes: readInt(src, 'AGENTOPS_PG_BUFFER_MAX_BYTES', 64 * MiB, 1024, 16 * 1024 * MiB),
+    bufferMaxSpans: readInt(src, 'AGENTOPS_PG_BUFFER_MAX_SPANS', DEFAULT_QUEUE_SPANS, 1, 10_000_000),
+    bufferMaxBytes: readInt(src, 'AGENTOPS_PG_BUFFER_MAX_BYTES', DEFAULT_QUEUE_BYTES, 1024, 16 * 1024 * MiB),
     spoolDir,
     spoolMaxBytes: readInt(src, 'AGENTOPS_PG_SPOOL_MAX_BYTES', 512 * MiB, 0, Number.MAX_SAFE_INTEGER),
     maxAttributesBytes: readInt(src, 'AGENTOPS_PG_MAX_ATTRIBUTES_BYTES', MiB, 1024, 200 * MiB),
