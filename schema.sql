@@ -1,4 +1,4 @@
--- agentops-otel PostgreSQL schema (version 3).
+-- agentops-otel PostgreSQL schema (version 4).
 --
 -- Apply with:   psql -v ON_ERROR_STOP=1 -f schema.sql "postgres://user@host:5432/agentops"
 -- The exporter applies the same statements itself at start-up when the table is missing
@@ -75,18 +75,34 @@ CREATE TABLE IF NOT EXISTS "agentops_spans_default" PARTITION OF "agentops_spans
 
 -- Rows PostgreSQL refused for their data, with the reason, so nothing is lost silently.
 -- raw_row is the row as a JSON object of column -> text, kept as text because it may be exactly
--- what JSONB refused. Few rows: retention deletes them by failed_at.
+-- what JSONB refused. trace_id is the span's trace id as received (cleaned of NUL, at most 256
+-- characters), '' when it had none: text, since a row may be here for an invalid trace id.
+-- Few rows: retention deletes them by failed_at.
 CREATE TABLE IF NOT EXISTS "agentops_spans_dead_letter" (
     id            bigint      GENERATED ALWAYS AS IDENTITY,
-    trace_id      text,
+    trace_id      text        NOT NULL DEFAULT '',
     span_id       text,
     raw_row       text        NOT NULL,
     error_code    text,                 -- SQLSTATE
     error_message text,
     failed_at     timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT "agentops_spans_dead_letter_pkey" PRIMARY KEY (id)
+    -- trace_id first, as in every key of ours: the table can be distributed by it (Citus).
+    CONSTRAINT "agentops_spans_dead_letter_pkey" PRIMARY KEY (trace_id, id)
 );
 CREATE INDEX IF NOT EXISTS "agentops_spans_dl_failed_at_idx" ON "agentops_spans_dead_letter" (failed_at);
+
+-- A dead-letter table of schema version 1 to 3 (key (id), trace_id nullable) gets the key above;
+-- every row is kept, a missing trace id becomes ''.
+DO $dead_letter$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                   WHERE i.indrelid = to_regclass('"agentops_spans_dead_letter"') AND i.indisprimary AND a.attname = 'trace_id') THEN
+        UPDATE "agentops_spans_dead_letter" SET trace_id = '' WHERE trace_id IS NULL;
+        ALTER TABLE "agentops_spans_dead_letter" ALTER COLUMN trace_id SET DEFAULT '', ALTER COLUMN trace_id SET NOT NULL,
+            DROP CONSTRAINT IF EXISTS "agentops_spans_dead_letter_pkey", ADD CONSTRAINT "agentops_spans_dead_letter_pkey" PRIMARY KEY (trace_id, id);
+    END IF;
+END
+$dead_letter$;
 
 -- One row per AgentOps session (trace), upserted by the trigger below in the transaction that
 -- writes its spans. agentops_sessions reads it, so listing sessions costs what it returns.
@@ -190,9 +206,17 @@ ON CONFLICT (trace_id) DO UPDATE SET
 RETURN NULL;
 END
 $fn$;
-DROP TRIGGER IF EXISTS "agentops_spans_summarize" ON "agentops_spans";
-CREATE TRIGGER "agentops_spans_summarize" AFTER INSERT ON "agentops_spans"
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "agentops_spans_summarize"();
+-- Not where the row-level twin below is installed instead (Citus: see the README): both would
+-- count every span twice, and a distributed table refuses trigger DDL by default.
+DO $trigger$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass('"agentops_spans"') AND tgname = 'agentops_spans_summarize_row') THEN
+        DROP TRIGGER IF EXISTS "agentops_spans_summarize" ON "agentops_spans";
+        CREATE TRIGGER "agentops_spans_summarize" AFTER INSERT ON "agentops_spans"
+            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "agentops_spans_summarize"();
+    END IF;
+END
+$trigger$;
 
 -- The same upsert for one row, for a row-level trigger where statement-level triggers are not
 -- available (Citus distributed tables: see the README). Not installed by default.
@@ -355,5 +379,6 @@ WHERE s.status = 'ERROR' OR s.attributes->>'agentops.event.type' = 'errors';
 INSERT INTO agentops_schema_version (table_name, version, description) VALUES ('agentops_spans', 1, 'span table, dead-letter table') ON CONFLICT DO NOTHING;
 INSERT INTO agentops_schema_version (table_name, version, description) VALUES ('agentops_spans', 2, 'views: sessions, LLM calls, errors') ON CONFLICT DO NOTHING;
 INSERT INTO agentops_schema_version (table_name, version, description) VALUES ('agentops_spans', 3, 'span table partitioned by start time, session summaries') ON CONFLICT DO NOTHING;
+INSERT INTO agentops_schema_version (table_name, version, description) VALUES ('agentops_spans', 4, 'dead-letter table keyed by (trace_id, id)') ON CONFLICT DO NOTHING;
 
 COMMIT;

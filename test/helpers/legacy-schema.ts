@@ -1,9 +1,10 @@
 /**
  * The version 1 and 2 schema of earlier releases (a plain span table, views that aggregate the
- * spans), as they created it: for tests and benchmarks of the upgrade, and of the "before".
+ * spans), and the dead-letter table of versions 1 to 3, as they created them: for tests and
+ * benchmarks of the upgrade, and of the "before".
  */
 import { q, type TableNames } from '../../src/exporters/postgres/identifier';
-import { MIGRATIONS, recordVersionSql, versionTableSql } from '../../src/exporters/postgres/schema/ddl';
+import { MIGRATIONS, VERSION_TABLE, recordVersionSql, versionTableSql } from '../../src/exporters/postgres/schema/ddl';
 
 /** Version 1: the plain span table and the dead-letter table. */
 export function legacyV1Sql(n: TableNames): string {
@@ -41,7 +42,12 @@ CREATE INDEX IF NOT EXISTS ${q(n.startIndex)} ON ${q(n.table)} (start_ts);
 -- fast but cost about 25% of ingest throughput in our measurements.
 --   CREATE INDEX ${n.table}_attributes_gin ON ${n.table} USING gin (attributes jsonb_path_ops);
 
--- Rows PostgreSQL refused for their data, with the reason, so nothing is lost silently.
+${legacyDeadLetterSql(n)}`;
+}
+
+/** The dead-letter table of versions 1 to 3: keyed by id alone, trace_id nullable. */
+export function legacyDeadLetterSql(n: TableNames): string {
+  return `-- Rows PostgreSQL refused for their data, with the reason, so nothing is lost silently.
 -- raw_row is the row as a JSON object of column -> text, kept as text because it may be exactly
 -- what JSONB refused.
 CREATE TABLE IF NOT EXISTS ${q(n.deadLetter)} (
@@ -55,6 +61,17 @@ CREATE TABLE IF NOT EXISTS ${q(n.deadLetter)} (
     CONSTRAINT ${q(n.deadLetter + '_pkey')} PRIMARY KEY (id)
 );
 CREATE INDEX IF NOT EXISTS ${q(n.deadLetterIndex)} ON ${q(n.deadLetter)} (failed_at);
+`;
+}
+
+/**
+ * A database as version 3 left it. Version 4 changed the dead-letter table's key only, so this
+ * is the current schema with the dead-letter table of versions 1-3 and version 4 not recorded.
+ */
+export function downgradeToV3Sql(n: TableNames): string {
+  return `DROP TABLE ${q(n.deadLetter)};
+${legacyDeadLetterSql(n)}
+DELETE FROM ${VERSION_TABLE} WHERE table_name = '${n.table}' AND version > 3;
 `;
 }
 

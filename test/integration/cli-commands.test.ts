@@ -116,13 +116,13 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       const fresh = withUser(await createTestDatabase('agentops_cli_mig'), role, MARKER);
       const first = await cli(['migrate'], { AGENTOPS_PG_URL: fresh });
       assert.equal(first.code, 0, first.stderr);
-      assert.match(first.stdout, /version 0 → 3 \(applied 1, 2, 3\)/);
+      assert.match(first.stdout, /version 0 → 4 \(applied 1, 2, 3, 4\)/);
       const second = await cli(['migrate', '--json'], { AGENTOPS_PG_URL: fresh });
       assert.equal(second.code, 0, second.stderr);
       const r = JSON.parse(second.stdout) as { from: number; to: number; applied: number[] };
-      assert.deepEqual([r.from, r.to, r.applied], [3, 3, []]);
+      assert.deepEqual([r.from, r.to, r.applied], [4, 4, []]);
       const third = await cli(['migrate'], { AGENTOPS_PG_URL: fresh });
-      assert.match(third.stdout, /up to date \(version 3\); nothing to do/);
+      assert.match(third.stdout, /up to date \(version 4\); nothing to do/);
       const views = await sql<{ v: string }>(fresh, "SELECT viewname AS v FROM pg_views WHERE schemaname = 'public' ORDER BY 1");
       assert.deepEqual(
         views.map((x) => x.v),
@@ -151,7 +151,7 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       await sql(fresh, legacySchemaSql(n, 1));
       const res = await cli(['migrate'], { AGENTOPS_PG_URL: fresh });
       assert.equal(res.code, 0, res.stderr);
-      assert.match(res.stdout, /version 1 → 3 \(applied 2, 3\)/);
+      assert.match(res.stdout, /version 1 → 4 \(applied 2, 3, 4\)/);
       const [v] = await sql<{ n: number }>(fresh, 'SELECT count(*)::int AS n FROM agentops_sessions');
       assert.equal(v.n, 0);
     });
@@ -439,7 +439,7 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
         assert.match(res.stdout, /ok {4}OTLP endpoint: http:\/\/127\.0\.0\.1:\d+\/v1\/traces accepted an empty http\/protobuf export \(HTTP 200/);
         assert.match(res.stdout, /ok {4}PostgreSQL reachable/);
         assert.match(res.stdout, /ok {4}PostgreSQL authenticated: as cli_/);
-        assert.match(res.stdout, /ok {4}schema: agentops_spans at version 3/);
+        assert.match(res.stdout, /ok {4}schema: agentops_spans at version 4/);
         assert.match(res.stdout, /ok {4}spool: .* is empty/);
         assert.match(res.stdout, /^ {2}LLM prices\s+@pydantic\/genai-prices \d+\.\d+\.\d+, data of \d{4}-\d{2}-\d{2}$/m);
         assert.match(res.stdout, /(ok {4}|warn {2})price data: @pydantic\/genai-prices \d+\.\d+\.\d+, data of \d{4}-\d{2}-\d{2} \(\d+ days old\)/);

@@ -1,16 +1,8 @@
 import * as assert from 'node:assert/strict';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { stats } from '../../src/shared/stats';
 import { PostgresSpanExporter } from '../../src/exporters/postgres';
 import { createTestDatabase, sql, testServer } from '../helpers/postgres';
-import { bsp, pgConfig, tracing } from './postgres-support';
-
-/** A view of a real span with some fields replaced; the span itself is not touched. */
-function withOverrides(span: ReadableSpan, fields: Record<string, unknown>): ReadableSpan {
-  const props: PropertyDescriptorMap = {};
-  for (const [k, v] of Object.entries(fields)) props[k] = { value: v, enumerable: true };
-  return Object.create(span, props) as ReadableSpan;
-}
+import { bsp, pgConfig, tracing, withOverrides } from './postgres-support';
 
 function collector() {
   return tracing({ onStart: () => undefined, onEnd: () => undefined, forceFlush: async () => undefined, shutdown: async () => undefined }, { attributeCountLimit: 20_000 });

@@ -142,12 +142,12 @@ describe('postgres storage: session summaries, exactly once', function () {
 
     // The upgrade's first step (what an exporter of this release does at start-up): writers go on.
     const first = await withClient(url, (c) => migrate(c, 'agentops_spans'));
-    assert.deepEqual([first.from, first.applied, first.legacyTable], [2, [3], 'agentops_spans_v2']);
+    assert.deepEqual([first.from, first.applied, first.legacyTable], [2, [3, 4], 'agentops_spans_v2']);
     assert.equal(await count(url, 'agentops_spans_v2'), rows, 'the old rows wait, all of them');
     await (await exportAll(pgConfig(url), [...ongoing, ...old.slice(0, 30)])).shutdown(); // new spans, and old ones sent again
     const res = await cli(['migrate'], { AGENTOPS_PG_URL: url });
     assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stdout, /up to date \(version 3\)/);
+    assert.match(res.stdout, /up to date \(version 4\)/);
     assert.match(res.stdout, new RegExp(`rows of the upgraded table moved: ${rows - 50}; partitions for them: .*; the old table is dropped`));
     assert.equal(await count(url, 'agentops_spans'), old.length + ongoing.length);
     assert.equal((await sql(url, "SELECT to_regclass('agentops_spans_v2') AS t"))[0].t, null);

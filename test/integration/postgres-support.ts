@@ -51,6 +51,13 @@ export function makeTree(tracer: Tracer, children: number): void {
 export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A view of a real span with some fields replaced; the span itself is not touched. */
+export function withOverrides(span: ReadableSpan, fields: Record<string, unknown>): ReadableSpan {
+  const props: PropertyDescriptorMap = {};
+  for (const [k, v] of Object.entries(fields)) props[k] = { value: v, enumerable: true };
+  return Object.create(span, props) as ReadableSpan;
+}
+
 export function uuidOf(traceId: string): string {
   return `${traceId.slice(0, 8)}-${traceId.slice(8, 12)}-${traceId.slice(12, 16)}-${traceId.slice(16, 20)}-${traceId.slice(20)}`;
 }

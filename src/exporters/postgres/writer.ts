@@ -19,6 +19,7 @@ import { copyFrom } from './copy';
 import { ErrorClass, classifyError, describeError, errorCode } from './errors';
 import { TableNames, q } from './identifier';
 import { COLUMNS, decodeCopyLine, rowToObject } from './rows';
+import { sanitizeString } from './sanitize';
 
 export type WriteMethod = 'copy' | 'staging' | 'unnest';
 export const WRITE_METHODS: readonly WriteMethod[] = ['copy', 'staging', 'unnest'];
@@ -44,6 +45,9 @@ export interface WriteResult {
   dropped: number;
   samples: DeadLetterSample[];
 }
+
+/** Longest trace or span id kept in a dead letter's own columns (its raw row has the whole line). */
+const MAX_ID_CHARS = 1024;
 
 const COLUMN_TYPES: Record<string, string> = {
   trace_id: 'uuid',
@@ -156,13 +160,16 @@ export class BatchWriter {
     const where = (err as { where?: unknown }).where;
     const message = redactSecrets(typeof where === 'string' && where !== '' ? `${d.message} (${where.split('\n')[0]})` : d.message);
     const code = errorCode(err) ?? null;
-    const traceIds: (string | null)[] = [];
+    const traceIds: string[] = [];
     const spanIds: (string | null)[] = [];
     const raws: string[] = [];
     for (const line of lines) {
       const row = decodeCopyLine(line);
-      traceIds.push(row[0] === null ? null : row[0].slice(0, 256));
-      spanIds.push(row[1] === null ? null : row[1].slice(0, 256));
+      // Cleaned again: a spool file's line may hold what the encoder never writes (a NUL, an id
+      // of any length; the encoder's are cut at 256 characters already). The trace id is part of
+      // the key: '' stands for none (the raw row says so too).
+      traceIds.push(sanitizeString(row[0] ?? '', MAX_ID_CHARS));
+      spanIds.push(row[1] === null ? null : sanitizeString(row[1], MAX_ID_CHARS));
       raws.push(JSON.stringify(rowToObject(row)));
     }
     try {

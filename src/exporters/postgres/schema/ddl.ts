@@ -28,6 +28,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 1, description: 'span table, dead-letter table' },
   { version: 2, description: 'views: sessions, LLM calls, errors' },
   { version: 3, description: 'span table partitioned by start time, session summaries' },
+  { version: 4, description: 'dead-letter table keyed by (trace_id, id)' },
 ];
 
 /** The version whose statements are the reporting views; schema.sql puts VIEWS_MARKER before them. */

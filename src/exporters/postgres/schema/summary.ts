@@ -174,9 +174,17 @@ ${upsertSql(n, 'new_rows')};
 RETURN NULL;
 END
 $fn$;
-DROP TRIGGER IF EXISTS ${q(n.summarize)} ON ${q(n.table)};
-CREATE TRIGGER ${q(n.summarize)} AFTER INSERT ON ${q(n.table)}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();
+-- Not where the row-level twin below is installed instead (Citus: see the README): both would
+-- count every span twice, and a distributed table refuses trigger DDL by default.
+DO $trigger$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass('${q(n.table)}') AND tgname = '${n.summarize}_row') THEN
+        DROP TRIGGER IF EXISTS ${q(n.summarize)} ON ${q(n.table)};
+        CREATE TRIGGER ${q(n.summarize)} AFTER INSERT ON ${q(n.table)}
+            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();
+    END IF;
+END
+$trigger$;
 
 -- The same upsert for one row, for a row-level trigger where statement-level triggers are not
 -- available (Citus distributed tables: see the README). Not installed by default.

@@ -79,20 +79,42 @@ CREATE TABLE IF NOT EXISTS ${q(n.defaultPartition)} PARTITION OF ${t} DEFAULT;
 `;
 }
 
+/**
+ * Rows PostgreSQL refused for their data. Keyed (trace_id, id) like every other table of ours, so
+ * it can be distributed by trace_id (Citus) and every row is kept whatever its trace id: the
+ * column is text, not uuid, because a row may be here exactly for an invalid trace id.
+ */
 export function deadLetterSql(n: TableNames): string {
+  const dl = q(n.deadLetter);
   return `-- Rows PostgreSQL refused for their data, with the reason, so nothing is lost silently.
 -- raw_row is the row as a JSON object of column -> text, kept as text because it may be exactly
--- what JSONB refused. Few rows: retention deletes them by failed_at.
-CREATE TABLE IF NOT EXISTS ${q(n.deadLetter)} (
+-- what JSONB refused. trace_id is the span's trace id as received (cleaned of NUL, at most 256
+-- characters), '' when it had none: text, since a row may be here for an invalid trace id.
+-- Few rows: retention deletes them by failed_at.
+CREATE TABLE IF NOT EXISTS ${dl} (
     id            bigint      GENERATED ALWAYS AS IDENTITY,
-    trace_id      text,
+    trace_id      text        NOT NULL DEFAULT '',
     span_id       text,
     raw_row       text        NOT NULL,
     error_code    text,                 -- SQLSTATE
     error_message text,
     failed_at     timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT ${q(n.deadLetter + '_pkey')} PRIMARY KEY (id)
+    -- trace_id first, as in every key of ours: the table can be distributed by it (Citus).
+    CONSTRAINT ${q(n.deadLetter + '_pkey')} PRIMARY KEY (trace_id, id)
 );
-CREATE INDEX IF NOT EXISTS ${q(n.deadLetterIndex)} ON ${q(n.deadLetter)} (failed_at);
+CREATE INDEX IF NOT EXISTS ${q(n.deadLetterIndex)} ON ${dl} (failed_at);
+
+-- A dead-letter table of schema version 1 to 3 (key (id), trace_id nullable) gets the key above;
+-- every row is kept, a missing trace id becomes ''.
+DO $dead_letter$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                   WHERE i.indrelid = to_regclass('${dl}') AND i.indisprimary AND a.attname = 'trace_id') THEN
+        UPDATE ${dl} SET trace_id = '' WHERE trace_id IS NULL;
+        ALTER TABLE ${dl} ALTER COLUMN trace_id SET DEFAULT '', ALTER COLUMN trace_id SET NOT NULL,
+            DROP CONSTRAINT IF EXISTS ${q(n.deadLetter + '_pkey')}, ADD CONSTRAINT ${q(n.deadLetter + '_pkey')} PRIMARY KEY (trace_id, id);
+    END IF;
+END
+$dead_letter$;
 `;
 }
