@@ -114,20 +114,6 @@ describe('postgres storage: session summaries, exactly once', function () {
     assert.equal(await assertSummariesExact(url, 'after concurrent writers'), 60);
   });
 
-  it('the row-level variant (for Citus) keeps the same summaries', async () => {
-    const url = await createTestDatabase('agentops_sum');
-    await withClient(url, (c) => migrate(c, 'agentops_spans'));
-    await sql(
-      url,
-      'DROP TRIGGER agentops_spans_summarize ON agentops_spans; CREATE TRIGGER agentops_spans_summarize_row AFTER INSERT ON agentops_spans FOR EACH ROW EXECUTE FUNCTION agentops_spans_summarize_row()',
-    );
-    const spans = workload(25);
-    await (await exportAll(pgConfig(url, { AGENTOPS_PG_AUTO_MIGRATE: 'false' }), spans)).shutdown();
-    await (await exportAll(pgConfig(url, { AGENTOPS_PG_AUTO_MIGRATE: 'false' }), spans, { batch: 3 })).shutdown();
-    await installReference(url);
-    assert.equal(await assertSummariesExact(url, 'row-level trigger'), 25);
-  });
-
   it('migrate upgrades a version-2 table with data in place: every row kept, writes during the upgrade kept, summaries built; twice is harmless', async () => {
     const url = await createTestDatabase('agentops_sum');
     const n = tableNames('agentops_spans');
