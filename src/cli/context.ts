@@ -101,9 +101,26 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/**
+ * pg, loaded for a command. At load, pg 8 asks whether it runs in a Cloudflare Worker: where
+ * there is no `navigator` (Node 20) it constructs a fetch Response to find out, which loads Node's
+ * fetch implementation, 60-90 ms of a command's start-up here. Node 21 and later have a
+ * `navigator` whose userAgent answers at once; Node 20 gets the same answer while pg loads.
+ */
+function loadPg(): typeof import('pg') {
+  const g = globalThis as { navigator?: unknown };
+  if (g.navigator !== undefined) return require('pg') as typeof import('pg');
+  g.navigator = { userAgent: `Node.js/${process.versions.node}` };
+  try {
+    return require('pg') as typeof import('pg');
+  } finally {
+    delete g.navigator;
+  }
+}
+
 /** A small pool configured like the exporter's; the first query proves the connection. */
 export async function openDb(config: PostgresExporterConfig): Promise<Db> {
-  const { Pool: PgPool } = require('pg') as typeof import('pg');
+  const { Pool: PgPool } = loadPg();
   const pgMod = require('../exporters/postgres/config') as typeof import('../exporters/postgres/config');
   const pool = new PgPool(pgMod.poolConfig(config, { max: 2 }));
   pool.on('error', () => undefined);

@@ -147,8 +147,45 @@ export type SpanDbRow = Record<string, unknown> & {
   status: string;
 };
 
+/**
+ * How far before the session's own spans, and after them, a span of its trace may start and
+ * still be read: one not written by the session itself (an HTTP client's, an MCP server's in
+ * another process, on another clock) starts near them. A day covers clock skew and work that
+ * outlives the session, and still lets the span query read a few partitions only.
+ */
+export const TRACE_MARGIN_NS = 86_400_000_000_000n;
+
+/**
+ * Where a session's spans start (ns, inclusive bounds; `hi` null while the session is open: more
+ * may come), from its summary: undefined when it has none (a trace that is not a session).
+ */
+export async function traceRange(db: Db, sessionId: string): Promise<{ lo: string; hi: string | null } | undefined> {
+  const n = tableNames(db.config.table);
+  try {
+    const [r] = await db.query<{ lo: string; hi: string | null }>(
+      `SELECT (first_start_time - $2::bigint)::text AS lo,
+              CASE WHEN has_session_span THEN (GREATEST(last_start_time, last_end_time) + $2::bigint)::text END AS hi
+       FROM "${n.summary}" WHERE trace_id = $1::uuid`,
+      [sessionId, TRACE_MARGIN_NS.toString()],
+    );
+    return r;
+  } catch (err) {
+    // A table of schema version 1 or 2 (not upgraded yet) has no summary, nor partitions.
+    if ((err as { cause?: { code?: unknown } }).cause?.code === '42P01') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * A session's spans in start order. The span table is partitioned by start time, not by trace:
+ * the session's time range (its summary's) lets the query read the partitions of that range
+ * only, whatever the table's age; a trace with no summary is looked up in every partition.
+ */
 export async function traceRows(db: Db, sessionId: string): Promise<SpanDbRow[]> {
-  return db.query<SpanDbRow>(`SELECT ${SPAN_COLUMNS} FROM "${db.config.table}" WHERE trace_id = $1::uuid ORDER BY start_time, span_id`, [sessionId]);
+  const range = await traceRange(db, sessionId);
+  const within = range === undefined ? '' : ` AND start_time >= $2::bigint${range.hi === null ? '' : ' AND start_time <= $3::bigint'}`;
+  const values = range === undefined ? [sessionId] : range.hi === null ? [sessionId, range.lo] : [sessionId, range.lo, range.hi];
+  return db.query<SpanDbRow>(`SELECT ${SPAN_COLUMNS} FROM "${db.config.table}" WHERE trace_id = $1::uuid${within} ORDER BY start_time, span_id`, values);
 }
 
 export function toTraceSpan(r: SpanDbRow): TraceSpan {

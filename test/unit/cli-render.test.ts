@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { asciiOnly, formatCost, formatDuration, isoNanos, renderTable, shortTime, truncate } from '../../src/cli/format';
+import { asciiOnly, formatCost, formatCount, formatDuration, isoNanos, renderTable, shortTime, truncate } from '../../src/cli/format';
 import { ASCII, buildTree, flattenTree, keyAttributes, renderWaterfall, timelineBar, type TraceSpan } from '../../src/cli/tree';
 import { sessionsTable } from '../../src/cli/commands/sessions';
 import { displayValue } from '../../src/cli/commands/doctor';
@@ -40,6 +40,14 @@ describe('cli formatting', () => {
     assert.equal(isoNanos(1_700_000_000_123_456_789n), '2023-11-14T22:13:20.123456789Z');
     assert.equal(isoNanos(0n), '1970-01-01T00:00:00.000000000Z');
     assert.equal(shortTime(1_700_000_000_123_456_789n), '2023-11-14 22:13:20');
+  });
+
+  it('groups counts by thousands, as en-US does', () => {
+    for (const n of [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, 1_234_567.4, 9_007_199_254_740_991, -1234, -999, 12.5, 1e21]) {
+      assert.equal(formatCount(n), Math.round(n).toLocaleString('en-US'), String(n));
+    }
+    assert.equal(formatCount(null), '');
+    assert.equal(formatCount(NaN), '');
   });
 
   it('formats costs and truncates', () => {

@@ -2,7 +2,7 @@ import { parseIntOption, parseSessionId, parseTime, str, type CommandSpec } from
 import type { Command } from '../command';
 import { loadConfig, requirePg, withDb } from '../context';
 import { CliError, EXIT_OK, UsageError } from '../errors';
-import { SPAN_COLUMNS, spanJson, type SpanDbRow } from '../queries';
+import { SPAN_COLUMNS, spanJson, traceRows, type SpanDbRow } from '../queries';
 
 const spec: CommandSpec = {
   name: 'export',
@@ -47,7 +47,7 @@ export const command: Command = {
         await ctx.io.out(rows.map((r) => JSON.stringify(spanJson(r))).join('\n') + '\n');
       };
       if (sessionId !== undefined) {
-        const rows = await db.query<SpanDbRow>(`SELECT ${SPAN_COLUMNS} FROM ${table} WHERE trace_id = $1::uuid ORDER BY start_time, span_id`, [sessionId]);
+        const rows = await traceRows(db, sessionId);
         if (rows.length === 0) throw new CliError(`no spans for session ${sessionId} in table ${pg.table} at ${db.target}`, undefined, 'list sessions with "agentops-otel sessions"');
         await emit(rows);
         return;
