@@ -14,11 +14,10 @@ import { migrate } from '../../src/exporters/postgres';
 import { tableNames } from '../../src/exporters/postgres/identifier';
 import { createPartition, listPartitions } from '../../src/exporters/postgres/maintenance/partitions';
 import { partitionName, periodAt } from '../../src/exporters/postgres/maintenance/periods';
-import { logger } from '../../src/shared/logger';
 import { legacySchemaSql } from '../helpers/legacy-schema';
 import { createTestDatabase, sql } from '../helpers/postgres';
 import { pgConfig, tracing, uuidOf, withOverrides } from './postgres-support';
-import { DAY_MS, exportAll, sessionSpans, withClient } from './storage-support';
+import { DAY_MS, exportAll, loggerLevelDuring, sessionSpans, withClient } from './storage-support';
 
 const HOUR = 3_600_000;
 
@@ -57,7 +56,6 @@ async function partitionsRead(url: string, stmt: { text: string; values: unknown
 
 describe('agentops-otel trace: the span query reads the partitions of the session only', function () {
   this.timeout(120_000);
-  let level: typeof logger.level;
   let url: string;
   const now = Date.now();
   const at = now - 30 * DAY_MS; // a session a month old, in a table of 60 daily partitions
@@ -67,9 +65,9 @@ describe('agentops-otel trace: the span query reads the partitions of the sessio
   let far: ReadableSpan;
   let lone: ReadableSpan;
 
+  loggerLevelDuring('error');
+
   before(async () => {
-    level = logger.level;
-    logger.level = 'error';
     url = await createTestDatabase('agentops_trace');
     const n = tableNames('agentops_spans');
     await withClient(url, async (c) => {
@@ -87,9 +85,6 @@ describe('agentops-otel trace: the span query reads the partitions of the sessio
     far = foreignSpan(ended, 'a span of the trace three days after the session', at + 3 * DAY_MS);
     lone = sessionSpans({ startMs: at + 5 * DAY_MS, llms: 1 }).find((s) => s.attributes['agentops.event.type'] === 'llms')!;
     await (await exportAll(pgConfig(url), [...ended, ...open, near, far, withOverrides(lone, { attributes: {} })])).shutdown();
-  });
-  after(() => {
-    logger.level = level;
   });
 
   async function traced(sessionId: string): Promise<{ names: string[]; spanQuery: { text: string; values: unknown[] } }> {

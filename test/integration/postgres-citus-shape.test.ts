@@ -11,11 +11,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { migrate, runMaintenance } from '../../src/exporters/postgres';
 import { tableNames } from '../../src/exporters/postgres/identifier';
-import { logger } from '../../src/shared/logger';
 import { downgradeToV3Sql } from '../helpers/legacy-schema';
 import { createTestDatabase, sql } from '../helpers/postgres';
 import { pgConfig } from './postgres-support';
-import { DAY_MS, assertSummariesExact, exportAll, installReference, sessionSpans, withClient } from './storage-support';
+import { DAY_MS, assertSummariesExact, exportAll, installReference, sessionSpans, withClient, loggerLevelDuring } from './storage-support';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const n = tableNames('agentops_spans');
@@ -120,14 +119,7 @@ function applySchemaSql(url: string): void {
 
 describe('postgres storage: the DDL is ready for Citus (checked on plain PostgreSQL)', function () {
   this.timeout(120_000);
-  let level: typeof logger.level;
-  before(() => {
-    level = logger.level;
-    logger.level = 'error';
-  });
-  after(() => {
-    logger.level = level;
-  });
+  loggerLevelDuring('error');
 
   it("every primary key and unique index of every table (partitions included) holds trace_id, and the README's create_distributed_table calls fit the tables", async () => {
     const url = await createTestDatabase('agentops_citus');

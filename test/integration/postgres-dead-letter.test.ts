@@ -9,11 +9,10 @@ import * as path from 'node:path';
 import { migrate, PostgresSpanExporter } from '../../src/exporters/postgres';
 import { tableNames } from '../../src/exporters/postgres/identifier';
 import { sanitizeString } from '../../src/exporters/postgres/sanitize';
-import { logger } from '../../src/shared/logger';
 import { downgradeToV3Sql, legacySchemaSql } from '../helpers/legacy-schema';
 import { createTestDatabase, sql } from '../helpers/postgres';
 import { pgConfig, tracing, withOverrides } from './postgres-support';
-import { withClient } from './storage-support';
+import { withClient, loggerLevelDuring } from './storage-support';
 
 const n = tableNames('agentops_spans');
 const SCHEMA_SQL = path.resolve(__dirname, '..', '..', '..', 'schema.sql');
@@ -64,14 +63,7 @@ function upgraded(rows: DeadLetter[]): DeadLetter[] {
 
 describe('postgres storage: the dead-letter table keyed by (trace_id, id)', function () {
   this.timeout(120_000);
-  let level: typeof logger.level;
-  before(() => {
-    level = logger.level;
-    logger.level = 'error';
-  });
-  after(() => {
-    logger.level = level;
-  });
+  loggerLevelDuring('error');
 
   it('the exporter keeps a refused row whatever its trace id: invalid, missing or hostile, each under its trace id as received', async () => {
     const url = await createTestDatabase('agentops_dl');

@@ -15,7 +15,7 @@ import { partitionName, periodAt, periodsAround } from '../../src/exporters/post
 import { legacySchemaSql } from '../helpers/legacy-schema';
 import { createTestDatabase, eventually, sql, tempDir } from '../helpers/postgres';
 import { pgConfig } from './postgres-support';
-import { DAY_MS, assertSummariesExact, count, exportAll, installReference, partitionNames, sessionSpans, withClient } from './storage-support';
+import { DAY_MS, assertSummariesExact, count, exportAll, installReference, partitionNames, sessionSpans, withClient, loggerLevelDuring } from './storage-support';
 
 const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
@@ -37,14 +37,7 @@ async function plan(url: string, query: string): Promise<string> {
 
 describe('postgres storage: partitions, retention, maintenance', function () {
   this.timeout(120_000);
-  let level: typeof logger.level;
-  before(() => {
-    level = logger.level;
-    logger.level = 'warn';
-  });
-  after(() => {
-    logger.level = level;
-  });
+  loggerLevelDuring('warn');
 
   it('migrate creates the partitions of yesterday, today and the week ahead; queries on start_time and start_ts skip the others', async () => {
     const url = await createTestDatabase('agentops_part');

@@ -9,11 +9,10 @@ import * as path from 'node:path';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { migrate, PostgresSpanExporter } from '../../src/exporters/postgres';
 import { tableNames } from '../../src/exporters/postgres/identifier';
-import { logger } from '../../src/shared/logger';
 import { legacySchemaSql } from '../helpers/legacy-schema';
 import { createTestDatabase, sql, tempDir } from '../helpers/postgres';
 import { FAST_RETRY, pgConfig } from './postgres-support';
-import { DAY_MS, assertSummariesExact, count, exportAll, installReference, sessionSpans, withClient } from './storage-support';
+import { DAY_MS, assertSummariesExact, count, exportAll, installReference, sessionSpans, withClient, loggerLevelDuring } from './storage-support';
 
 const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
@@ -51,14 +50,7 @@ function shuffle<T>(a: T[], seed: number): T[] {
 
 describe('postgres storage: session summaries, exactly once', function () {
   this.timeout(180_000);
-  let level: typeof logger.level;
-  before(() => {
-    level = logger.level;
-    logger.level = 'warn';
-  });
-  after(() => {
-    logger.level = level;
-  });
+  loggerLevelDuring('warn');
 
   it('a retried batch (the same spans written again) counts once', async () => {
     const url = await createTestDatabase('agentops_sum');

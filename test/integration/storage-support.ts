@@ -5,6 +5,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Client } from 'pg';
 import { PostgresSpanExporter, type PostgresExporterConfig } from '../../src/exporters/postgres';
 import { tableNames, type TableNames } from '../../src/exporters/postgres/identifier';
+import { logger } from '../../src/shared/logger';
 import { legacyV2ViewsSql } from '../helpers/legacy-schema';
 import { sql } from '../helpers/postgres';
 import { tracing } from './postgres-support';
@@ -127,4 +128,16 @@ export async function partitionNames(url: string, table = 'agentops_spans'): Pro
 
 export async function count(url: string, relation: string): Promise<number> {
   return (await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM "${relation}"`))[0].n;
+}
+
+/** In a describe block: the logger at `level` during its tests (their expected warnings kept out of the output), restored after. */
+export function loggerLevelDuring(level: typeof logger.level): void {
+  let saved: typeof logger.level;
+  before(() => {
+    saved = logger.level;
+    logger.level = level;
+  });
+  after(() => {
+    logger.level = saved;
+  });
 }
