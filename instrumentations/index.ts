@@ -12,6 +12,8 @@ import type { PriceTable } from './genai/prices';
 import { GoogleGenAIInstrumentation } from './google-genai/instrumentation';
 import { McpInstrumentation } from './mcp/instrumentation';
 import { ESM_FILES as MCP_ESM_FILES } from './mcp/semconv';
+import { McpV2Instrumentation } from './mcp-v2/instrumentation';
+import { MODULES as MCP_V2_MODULES } from './mcp-v2/semconv';
 import { LangChainInstrumentation } from './langchain/instrumentation';
 import { MANAGER_ESM_URL } from './langchain/semconv';
 import { OpenAIInstrumentation } from './openai/instrumentation';
@@ -27,7 +29,8 @@ export interface InstrumentationOptions {
 
 export interface InstrumentationEntry {
   name: string;
-  create(options: InstrumentationOptions): Instrumentation;
+  /** One instrumentation, or several under one name (MCP: the 1.x SDK and the v2 packages). */
+  create(options: InstrumentationOptions): Instrumentation | Instrumentation[];
   /** Packages whose ESM `import`s the import-in-the-middle hook must intercept for this one (a RegExp matches file URLs). */
   esmModules?: Array<string | RegExp>;
 }
@@ -39,7 +42,7 @@ export const INSTRUMENTATIONS: InstrumentationEntry[] = [
   { name: 'openai-agents', create: (o) => new OpenAIAgentsInstrumentation(o), esmModules: ['@openai/agents-core'] },
   { name: 'google-genai', create: (o) => new GoogleGenAIInstrumentation(o), esmModules: ['@google/genai'] },
   { name: 'aws-bedrock', create: (o) => new BedrockInstrumentation(o), esmModules: ['@aws-sdk/client-bedrock-runtime'] },
-  { name: 'mcp', create: (o) => new McpInstrumentation(o), esmModules: ['@modelcontextprotocol/sdk', MCP_ESM_FILES] },
+  { name: 'mcp', create: (o) => [new McpInstrumentation(o), new McpV2Instrumentation(o)], esmModules: ['@modelcontextprotocol/sdk', MCP_ESM_FILES, ...MCP_V2_MODULES] },
   { name: 'ai-sdk', create: (o) => new AiSdkInstrumentation(o), esmModules: ['ai'] },
   { name: 'langchain', create: (o) => new LangChainInstrumentation(o), esmModules: ['@langchain/core', MANAGER_ESM_URL] },
 ];
@@ -52,6 +55,7 @@ export {
   GoogleGenAIInstrumentation,
   LangChainInstrumentation,
   McpInstrumentation,
+  McpV2Instrumentation,
   OpenAIAgentsInstrumentation,
   OpenAIInstrumentation,
 };

@@ -22,7 +22,7 @@ import { setEventSpanShape } from '../agentops/event-span-shape';
 import * as AS from '../agentops/semconv';
 import * as AU from '../agentops/utils';
 import { resolveParent } from '../genai/recorder';
-import { withTraceContext } from './propagation';
+import { carriesOurContext, withTraceContext } from './propagation';
 import { protocolVersionOf, rememberProtocolVersion } from './protocol-state';
 import * as M from './semconv';
 import type { McpMapping, McpOutcome, McpRequest, ProtocolThis } from './types';
@@ -51,16 +51,19 @@ function isPromise(v: unknown): v is Promise<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
 
-/** Runs `Protocol.request` (`original`) as a traced request. */
-export function traceRequest(deps: McpDeps, protocol: ProtocolThis, original: AnyFn, args: unknown[]): unknown {
-  const request = args[0] as McpRequest;
+/** Runs the sending method (`original`, whose argument `requestIndex` is the request) as a traced request. */
+export function traceRequest(deps: McpDeps, protocol: ProtocolThis, original: AnyFn, args: unknown[], requestIndex: number): unknown {
+  const request = args[requestIndex] as McpRequest;
   const method = U.methodOf(request);
-  if (method === undefined) return original.apply(protocol, args);
+  // A later leg of a request already traced (the v2 client retrying a request its server answered
+  // with input_required) is part of that request's span.
+  if (method === undefined || carriesOurContext(request)) return original.apply(protocol, args);
   let call: Call | undefined;
   let sendArgs = args;
   try {
     call = startCall(deps, protocol, method, request);
-    sendArgs = [withTraceContext(request, call.ctx), ...args.slice(1)];
+    sendArgs = [...args];
+    sendArgs[requestIndex] = withTraceContext(request, call.ctx);
   } catch (err) {
     logger.limited('warn', 'mcp-client-start', 'tracing an MCP request failed; the request is unaffected', { error: err });
   }

@@ -11,35 +11,18 @@
  *
  * A version we do not support is left alone, with one warning naming it.
  */
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Hook } from 'require-in-the-middle';
-import { contentOptions } from '../../src/config/defaults';
 import { logger } from '../../src/shared/logger';
-import { PACKAGE_VERSION } from '../../src/shared/version';
-import { traceRequest, type McpDeps } from './client';
+import { ProtocolInstrumentation, warnUnsupported, type ProtocolShape } from './protocol-patch';
 import * as M from './semconv';
-import { dispatchRequest } from './server';
-import type { McpInstrumentationConfig, ProtocolModule, ProtocolThis } from './types';
+import type { McpInstrumentationConfig, ProtocolModule } from './types';
 import { isSupportedVersion } from './utils';
 
-type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const METHODS = ['request', '_onrequest'] as const;
-
-/** Versions already warned about, per process. */
-const warned = new Set<string>();
-
-function warnUnsupported(version: string | undefined): void {
-  const v = version ?? 'unknown';
-  if (warned.has(v)) return;
-  warned.add(v);
-  logger.warn(`${M.MODULE_NAME} ${v} is not a supported version (supported: ${M.SUPPORTED_VERSIONS_TEXT}); its MCP calls are not traced and run untouched`, {
-    module: M.MODULE_NAME,
-    version: v,
-  });
-}
+/** 1.x sends through `Protocol.request(request, schema, options)`. */
+const SHAPE: ProtocolShape = { send: 'request', requestIndex: 0 };
 
 /** The CommonJS hook is one per process; it serves the instrumentation enabled now. */
 let cjsHook: Hook | undefined;
@@ -61,9 +44,13 @@ function versionAt(basedir: string | undefined): string | undefined {
   }
 }
 
-export class McpInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
+export class McpInstrumentation extends ProtocolInstrumentation {
   constructor(config: McpInstrumentationConfig = {}) {
-    super(M.INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
+    super(M.INSTRUMENTATION_NAME, config);
+  }
+
+  protected shape(): ProtocolShape {
+    return SHAPE;
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
@@ -122,52 +109,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 
   /** A file of the SDK was loaded: its `Protocol` is patched, or the version is warned about. */
   private onLoad(exports: ProtocolModule, version: string | undefined, isProtocol: boolean): void {
-    if (!isSupportedVersion(version)) warnUnsupported(version);
-    else if (isProtocol) this.patch(exports);
-  }
-
-  private deps(): McpDeps {
-    const self = this;
-    return {
-      tracer: () => self.tracer,
-      mapping: () => contentOptions(self.getConfig()),
-    };
-  }
-
-  /** Patches the `Protocol` class of the module given. */
-  patch(exports: ProtocolModule): void {
-    const proto = exports?.Protocol?.prototype;
-    if (proto === undefined || proto === null) return;
-    const missing = METHODS.filter((m) => typeof proto[m] !== 'function');
-    if (missing.length > 0) {
-      logger.warn(`${M.MODULE_NAME}: Protocol has no ${missing.join(', ')}; its MCP calls are not traced and run untouched`, { module: M.MODULE_NAME });
-      return;
-    }
-    if (METHODS.some((m) => isWrapped(proto[m]))) return;
-    const self = this;
-    const deps = this.deps();
-    const target = proto as Record<string, AnyFn>;
-    this._wrap(
-      target,
-      'request',
-      (original: AnyFn) =>
-        function request(this: ProtocolThis, ...args: unknown[]) {
-          return self.isEnabled() ? traceRequest(deps, this, original, args) : original.apply(this, args);
-        },
-    );
-    this._wrap(
-      target,
-      '_onrequest',
-      (original: AnyFn) =>
-        function _onrequest(this: ProtocolThis, ...args: unknown[]) {
-          return self.isEnabled() ? dispatchRequest(deps, this, original, args) : original.apply(this, args);
-        },
-    );
-  }
-
-  unpatch(exports: ProtocolModule): void {
-    const proto = exports?.Protocol?.prototype;
-    if (proto === undefined || proto === null) return;
-    for (const m of METHODS) if (isWrapped(proto[m])) this._unwrap(proto as Record<string, AnyFn>, m);
+    if (!isSupportedVersion(version)) warnUnsupported(M.MODULE_NAME, version, M.SUPPORTED_VERSIONS_TEXT);
+    else if (isProtocol) this.patch(exports, M.MODULE_NAME);
   }
 }

@@ -24,6 +24,13 @@ const getter = {
   },
 };
 
+/**
+ * The `_meta` objects written here. The app never sees them (it keeps its own request), so one
+ * coming back to be sent is the SDK sending the same request again: a retry leg, whose params
+ * are a copy of the first leg's.
+ */
+const ours = new WeakSet<object>();
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;
@@ -41,7 +48,15 @@ export function withTraceContext(request: McpRequest, ctx: Context): McpRequest 
   const carrier: Record<string, string> = {};
   propagator.inject(ctx, carrier, setter);
   if (carrier.traceparent === undefined) return request;
-  return { ...request, params: { ...params, _meta: { ...meta, ...carrier } } };
+  const carried = { ...meta, ...carrier };
+  ours.add(carried);
+  return { ...request, params: { ...params, _meta: carried } };
+}
+
+/** Whether the request's `_meta` is one `withTraceContext` wrote. */
+export function carriesOurContext(request: McpRequest): boolean {
+  const meta = (request.params as { _meta?: unknown } | null | undefined)?._meta;
+  return meta !== null && typeof meta === 'object' && ours.has(meta);
 }
 
 export interface Taken {

@@ -82,8 +82,11 @@ export function resultOutcome(method: string, result: unknown): McpOutcome {
   return {};
 }
 
+/** The SDKs' classes of a JSON-RPC error answer: `McpError` in 1.x, `ProtocolError` in v2. */
+const PROTOCOL_ERRORS = new Set(['McpError', 'ProtocolError']);
+
 /**
- * A failed request. On the client: an `McpError` carries the JSON-RPC code of the response (or the
+ * A failed request. On the client: an `McpError` (v2: `ProtocolError`) carries the JSON-RPC code of the response (or the
  * SDK's own, -32001 for a timeout); anything else (no connection, a result that fails the schema)
  * is named by its class. On the server the SDK answers a thrown error with its `code`, or -32603.
  */
@@ -97,7 +100,7 @@ export function errorOutcome(err: unknown, side: 'client' | 'server'): McpOutcom
     return { errorType: answered, statusCode: answered, message };
   }
   const className = typeof e?.constructor?.name === 'string' ? e.constructor.name : undefined;
-  if (code !== undefined && (className === 'McpError' || e?.name === 'McpError')) return { errorType: String(code), statusCode: String(code), message };
+  if (code !== undefined && (PROTOCOL_ERRORS.has(className ?? '') || PROTOCOL_ERRORS.has(String(e?.name)))) return { errorType: String(code), statusCode: String(code), message };
   const named = className !== undefined && className !== 'Error' && className !== 'Object' ? className : typeof e?.name === 'string' && e.name !== 'Error' ? e.name : undefined;
   return { errorType: named ?? '_OTHER', message };
 }

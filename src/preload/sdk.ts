@@ -109,7 +109,7 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   registerProvider(provider);
 
   const selected = INSTRUMENTATIONS.filter((entry) => selection.config.enabled.includes(entry.name));
-  const instrumentations = selected.map((entry) =>
+  const instrumentations = selected.flatMap((entry) =>
     entry.create({ serviceName: config.serviceName, captureContent: config.captureContent, maxAttributeLength: config.maxAttributeLength, prices: selection.config.prices }),
   );
   warnAboutEarlyModules(selected.flatMap((entry) => entry.esmModules ?? []));

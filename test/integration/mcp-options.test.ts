@@ -1,7 +1,7 @@
 /**
- * The MCP instrumentation's edges: client and server in one process, an @openai/agents run using an
- * MCP server, a version of the SDK we do not support, the instrumentation switched off by name,
- * content capture off.
+ * The MCP instrumentation's edges: client and server in one process (1.x SDK and v2 packages), an
+ * @openai/agents run using an MCP server, a version of the SDK or of the v2 packages we do not
+ * support, the instrumentation switched off by name, content capture off.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -44,6 +44,8 @@ describe('MCP client and server in one process (in-memory transport)', () => {
   for (const [script, preload] of [
     ['in-memory.cjs', 'require'],
     ['in-memory.mjs', 'import'],
+    ['in-memory-v2.cjs', 'require'],
+    ['in-memory-v2.mjs', 'import'],
   ] as const) {
     it(`${script}: one CLIENT and one SERVER span per request, the server span the child`, async () => {
       const { res, spans } = await run(`test/fixtures/mcp/${script}`, preload, { CALLS: '3' });
@@ -63,11 +65,9 @@ describe('MCP client and server in one process (in-memory transport)', () => {
 });
 
 describe('MCP tools of an @openai/agents run', () => {
-  // Open gap: @openai/agents 0.20 speaks MCP through the v2 client package
-  // (@modelcontextprotocol/client), which is not instrumented yet (only @modelcontextprotocol/sdk
-  // 1.x is), so its calls have no CLIENT span and carry no trace context: the server spans start
-  // traces of their own. Skipped, not loosened, until that package is traced.
-  it.skip('the agents tool event is the one tool event; the MCP call is a span of it, and the server span its child', async () => {
+  // @openai/agents 0.20 speaks MCP through the v2 client package (@modelcontextprotocol/client);
+  // the fixture server is the 1.x SDK's.
+  it('the agents tool event is the one tool event; the MCP call is a span of it, and the server span its child', async () => {
     const llm = await startLlmServer();
     try {
       const { res, spans } = await run('test/fixtures/mcp/agents-mcp.cjs', 'require', { LLM_BASE: llm.url, SERVER_PRELOAD: 'require', SESSION: '1' });
@@ -90,59 +90,93 @@ describe('MCP tools of an @openai/agents run', () => {
   });
 });
 
-describe('MCP: a version of the SDK we do not support', () => {
-  let dir: string;
-  before(() => {
-    // A copy of the real SDK under another version number, beside links to every other package.
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentops-otel-mcp-version-'));
-    const modules = path.join(dir, 'node_modules');
-    fs.mkdirSync(path.join(modules, '@modelcontextprotocol'), { recursive: true });
-    for (const name of fs.readdirSync(path.join(REPO_ROOT, 'node_modules'))) {
-      if (name === '@modelcontextprotocol' || name === '.bin') continue;
-      fs.symlinkSync(path.join(REPO_ROOT, 'node_modules', name), path.join(modules, name));
-    }
-    fs.cpSync(path.join(REPO_ROOT, 'node_modules', '@modelcontextprotocol', 'sdk'), path.join(modules, '@modelcontextprotocol', 'sdk'), { recursive: true });
-    for (const f of ['in-memory.cjs', 'in-memory.mjs']) fs.copyFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'mcp', f), path.join(dir, f));
-  });
-  after(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  function setVersion(version: string): void {
-    const file = path.join(dir, 'node_modules', '@modelcontextprotocol', 'sdk', 'package.json');
-    const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string };
-    pkg.version = version;
-    fs.writeFileSync(file, JSON.stringify(pkg, null, 2));
+/**
+ * A directory with copies of the real MCP packages named (`@modelcontextprotocol/<name>`), whose
+ * version setVersion changes, beside links to every other package, and the in-memory fixtures.
+ */
+function versionedCopy(copied: string[]): { dir: string; setVersion(version: string): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentops-otel-mcp-version-'));
+  const modules = path.join(dir, 'node_modules');
+  const scope = path.join(REPO_ROOT, 'node_modules', '@modelcontextprotocol');
+  fs.mkdirSync(path.join(modules, '@modelcontextprotocol'), { recursive: true });
+  for (const name of fs.readdirSync(path.join(REPO_ROOT, 'node_modules'))) {
+    if (name === '@modelcontextprotocol' || name === '.bin') continue;
+    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules', name), path.join(modules, name));
   }
-
-  for (const version of ['2.0.0-beta.1', '1.1.0']) {
-    for (const [script, preload] of [
-      ['in-memory.cjs', 'require'],
-      ['in-memory.mjs', 'import'],
-    ] as const) {
-      it(`${version}, ${script}: one warning naming the package and version; the app runs untouched and untraced`, async () => {
-        setVersion(version);
-        const base = await run(path.join(dir, script), 'none', { CALLS: '2' }, dir);
-        const { res, spans } = await run(path.join(dir, script), preload, { CALLS: '2' }, dir);
-        assert.equal(res.stdout, base.res.stdout);
-        assert.equal(mcpSpans(spans).length, 0);
-        const warned = warnings(res);
-        assert.equal(warned.length, 1, JSON.stringify(warned));
-        assert.match(String(warned[0].msg), new RegExp(`^@modelcontextprotocol/sdk ${version.replace(/\./g, '\\.')} is not a supported version \\(supported: >=1\\.2\\.0 <2\\)`));
-        assert.equal(warned[0].version, version);
-      });
-    }
+  for (const name of fs.readdirSync(scope)) {
+    const to = path.join(modules, '@modelcontextprotocol', name);
+    if (copied.includes(name)) fs.cpSync(path.join(scope, name), to, { recursive: true });
+    else fs.symlinkSync(path.join(scope, name), to);
   }
-});
+  for (const f of fs.readdirSync(path.join(REPO_ROOT, 'test', 'fixtures', 'mcp')).filter((n) => n.startsWith('in-memory'))) {
+    fs.copyFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'mcp', f), path.join(dir, f));
+  }
+  const setVersion = (version: string): void => {
+    for (const name of copied) {
+      const file = path.join(modules, '@modelcontextprotocol', name, 'package.json');
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string };
+      pkg.version = version;
+      fs.writeFileSync(file, JSON.stringify(pkg, null, 2));
+    }
+  };
+  return { dir, setVersion };
+}
+
+/** The unsupported-version cases: the packages copied, the versions they claim, the fixture, what the warnings say is supported. */
+const UNSUPPORTED = [
+  { what: 'the SDK', copied: ['sdk'], versions: ['2.0.0-beta.1', '1.1.0'], fixture: 'in-memory', supported: '>=1.2.0 <2' },
+  { what: 'the v2 packages', copied: ['client', 'server'], versions: ['3.0.0', '2.0.0-beta.1'], fixture: 'in-memory-v2', supported: '>=2.0.0 <3' },
+];
+
+for (const c of UNSUPPORTED) {
+  describe(`MCP: a version of ${c.what} we do not support`, () => {
+    let dir: string;
+    let setVersion: (version: string) => void;
+    before(() => {
+      ({ dir, setVersion } = versionedCopy(c.copied));
+    });
+    after(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const version of c.versions) {
+      for (const [script, preload] of [
+        [`${c.fixture}.cjs`, 'require'],
+        [`${c.fixture}.mjs`, 'import'],
+      ] as const) {
+        it(`${version}, ${script}: one warning per package naming it and the version; the app runs untouched and untraced`, async () => {
+          setVersion(version);
+          const base = await run(path.join(dir, script), 'none', { CALLS: '2' }, dir);
+          const { res, spans } = await run(path.join(dir, script), preload, { CALLS: '2' }, dir);
+          assert.equal(res.stdout, base.res.stdout);
+          assert.equal(mcpSpans(spans).length, 0);
+          const warned = warnings(res);
+          assert.deepEqual(
+            warned.map((w) => w.module).sort(),
+            c.copied.map((name) => `@modelcontextprotocol/${name}`),
+            JSON.stringify(warned),
+          );
+          const escape = (text: string): string => text.replace(/[.()]/g, '\\$&');
+          for (const w of warned) {
+            assert.match(String(w.msg), new RegExp(`^${String(w.module)} ${escape(version)} is not a supported version ${escape(`(supported: ${c.supported})`)}`));
+            assert.equal(w.version, version);
+          }
+        });
+      }
+    }
+  });
+}
 
 describe('MCP instrumentation options', () => {
-  it('is switched off by name (mcp)', async () => {
-    const base = await run('test/fixtures/mcp/in-memory.cjs', 'none', { CALLS: '2' });
-    const { res, spans } = await run('test/fixtures/mcp/in-memory.cjs', 'require', { CALLS: '2', AGENTOPS_INSTRUMENTATIONS_DISABLED: 'mcp' });
-    assert.equal(res.stdout, base.res.stdout);
-    assert.equal(spans.length, 0);
-    assert.deepEqual(warnings(res), []);
-  });
+  for (const script of ['in-memory.cjs', 'in-memory-v2.cjs']) {
+    it(`is switched off by name (mcp): ${script}`, async () => {
+      const base = await run(`test/fixtures/mcp/${script}`, 'none', { CALLS: '2' });
+      const { res, spans } = await run(`test/fixtures/mcp/${script}`, 'require', { CALLS: '2', AGENTOPS_INSTRUMENTATIONS_DISABLED: 'mcp' });
+      assert.equal(res.stdout, base.res.stdout);
+      assert.equal(spans.length, 0);
+      assert.deepEqual(warnings(res), []);
+    });
+  }
 
   it('keeps tool arguments, results and error messages out of spans when content capture is off', async () => {
     const { res, spans } = await run('test/fixtures/mcp/client.cjs', 'require', {

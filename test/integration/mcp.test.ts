@@ -1,7 +1,9 @@
 /**
- * The real @modelcontextprotocol/sdk: a client app and the fixture MCP server in two processes, both
- * under the preload (CommonJS `--require` and ESM `--import`), over stdio and over streamable HTTP,
- * both exporting to the loopback OTLP receiver.
+ * The real MCP SDKs, @modelcontextprotocol/sdk 1.x and the v2 packages (@modelcontextprotocol/client,
+ * @modelcontextprotocol/server, @modelcontextprotocol/node): a client app and the fixture MCP server
+ * in two processes, both under the preload (CommonJS `--require` and ESM `--import`), over stdio and
+ * over streamable HTTP, both exporting to the loopback OTLP receiver; a v2 client with a 1.x server
+ * and the other way round too.
  */
 import * as assert from 'node:assert/strict';
 import { runNode, type ChildResult } from '../helpers/child';
@@ -42,6 +44,24 @@ interface Setup {
   server: string;
   preload: 'require' | 'import';
   transport: 'stdio' | 'http';
+}
+
+/** The SDK generation of a fixture (the v2 ones are named `*-v2.*`). */
+function isV2(script: string): boolean {
+  return script.includes('-v2.');
+}
+
+/**
+ * The JSON-RPC code the server answers a call with bad arguments with: 1.x's McpServer reports
+ * the failed validation as a tool error (-32603), v2's as invalid params (-32602).
+ */
+function badArgsCode(s: Setup): string {
+  return isV2(s.server) ? '-32602' : '-32603';
+}
+
+/** The class of the error the client gets for a JSON-RPC error: McpError in 1.x, ProtocolError in v2. */
+function errorClass(s: Setup): string {
+  return isV2(s.client) ? 'ProtocolError' : 'McpError';
 }
 
 interface Run {
@@ -116,10 +136,22 @@ const SETUPS: Setup[] = [
   { client: 'client.mjs', server: 'server.mjs', preload: 'import', transport: 'stdio' },
   { client: 'client.cjs', server: 'server.cjs', preload: 'require', transport: 'http' },
   { client: 'client.mjs', server: 'server.mjs', preload: 'import', transport: 'http' },
+  { client: 'client-v2.cjs', server: 'server-v2.cjs', preload: 'require', transport: 'stdio' },
+  { client: 'client-v2.mjs', server: 'server-v2.mjs', preload: 'import', transport: 'stdio' },
+  { client: 'client-v2.cjs', server: 'server-v2.cjs', preload: 'require', transport: 'http' },
+  { client: 'client-v2.mjs', server: 'server-v2.mjs', preload: 'import', transport: 'http' },
+  // The two generations talk to each other: the context travels the same way.
+  { client: 'client-v2.cjs', server: 'server.cjs', preload: 'require', transport: 'stdio' },
+  { client: 'client.mjs', server: 'server-v2.mjs', preload: 'import', transport: 'http' },
 ];
 
+function sdkTitle(s: Setup): string {
+  const [client, server] = [s.client, s.server].map((f) => (isV2(f) ? 'v2' : '1.x'));
+  return client === server ? `SDK ${client}` : `SDK ${client} client, ${server} server`;
+}
+
 for (const setup of SETUPS) {
-  const title = `${setup.transport === 'http' ? 'streamable HTTP' : 'stdio'}, ${setup.preload === 'import' ? 'ESM (--import)' : 'CommonJS (--require)'}`;
+  const title = `${setup.transport === 'http' ? 'streamable HTTP' : 'stdio'}, ${setup.preload === 'import' ? 'ESM (--import)' : 'CommonJS (--require)'}, ${sdkTitle(setup)}`;
   describe(`MCP client and server over ${title}`, () => {
     let baseline: Run;
     before(async () => {
@@ -196,7 +228,7 @@ for (const setup of SETUPS) {
         assert.equal(attr(span, 'error.type'), 'tool_error', show(span));
       }
       for (const [p, code] of [
-        [badArgs, '-32603'],
+        [badArgs, badArgsCode(setup)],
         [unknown, '-32601'],
       ] as const) {
         for (const span of [p.client, p.server]) {
@@ -205,7 +237,7 @@ for (const setup of SETUPS) {
           assert.equal(attr(span, 'rpc.response.status_code'), code, show(span));
         }
       }
-      const errorEvent = spans.find((s) => s.name === 'error McpError');
+      const errorEvent = spans.find((s) => s.name === `error ${errorClass(setup)}`);
       assert.ok(errorEvent, tree);
       assert.equal(errorEvent.parentSpanId, badArgs.client.spanId, 'the ErrorEvent hangs off the failed call');
       for (const p of [init, list, add, echo, echoApp, prompt, inspect, inspectMeta]) {
@@ -237,8 +269,11 @@ for (const setup of SETUPS) {
 describe('MCP requests the other way, and trace context the app wrote itself', () => {
   const setup: Setup = { client: 'client.cjs', server: 'server.cjs', preload: 'require', transport: 'stdio' };
 
-  for (const s of [setup, { ...setup, client: 'client.mjs', server: 'server.mjs', preload: 'import', transport: 'http' } as Setup]) {
-    it(`a request the server sends while it handles one (sampling) nests in the same trace, in both processes (${s.transport}, ${s.preload})`, async () => {
+  const v2: Setup = { ...setup, client: 'client-v2.cjs', server: 'server-v2.cjs' };
+  const esmHttp = (s: Setup): Setup => ({ ...s, client: s.client.replace('.cjs', '.mjs'), server: s.server.replace('.cjs', '.mjs'), preload: 'import', transport: 'http' });
+
+  for (const s of [setup, esmHttp(setup), v2, esmHttp(v2)]) {
+    it(`a request the server sends while it handles one (sampling) nests in the same trace, in both processes (${s.transport}, ${s.preload}, ${sdkTitle(s)})`, async () => {
       const { spans, res, lines } = await runApp(s, s.preload, { SCENARIOS: 'sampling', SESSION: '1', AGENT: 'caller' });
       assert.deepEqual(ownWarnings(res), []);
       assert.deepEqual(JSON.parse(lines[0]), { scenario: 'sampling', result: { content: [{ type: 'text', text: 'client said: pong' }] } });
@@ -272,39 +307,41 @@ describe('MCP requests the other way, and trace context the app wrote itself', (
     });
   }
 
-  it('a tool call made inside a tool the app records itself is a span of that tool, not a second tool event', async () => {
-    const { spans, res, lines } = await runApp(setup, 'require', { SCENARIOS: 'wrapped-tool', SESSION: '1', AGENT: 'caller' });
-    assert.deepEqual(ownWarnings(res), []);
-    assert.deepEqual(JSON.parse(lines[0]), { scenario: 'wrapped-tool', result: { content: [{ type: 'text', text: '5' }] } });
-    const tree = treeOf(spans).render();
-    const outer = spans.find((x) => x.name === 'execute_tool add_via_mcp');
-    const call = mcpSpans(spans, KIND_CLIENT).find((x) => x.name === 'tools/call add');
-    const handled = mcpSpans(spans, KIND_SERVER).find((x) => x.name === 'tools/call add');
-    assert.ok(outer && call && handled, tree);
-    assert.equal(call.parentSpanId, outer.spanId, tree);
-    assert.equal(handled.parentSpanId, call.spanId, tree);
-    assert.equal(attr(call, 'agentops.event.type'), undefined, show(call));
-    assert.equal(attr(call, 'agentops.span.kind'), 'mcp', show(call));
-    assert.equal(attr(call, 'gen_ai.tool.name'), 'add', show(call));
-    assert.equal(
-      attr(
-        spans.find((x) => x.name === 'session')!,
-        'agentops.session.event_counts.tools',
-      ),
-      1n,
-      tree,
-    );
-  });
+  for (const s of [setup, v2]) {
+    it(`a tool call made inside a tool the app records itself is a span of that tool, not a second tool event (${sdkTitle(s)})`, async () => {
+      const { spans, res, lines } = await runApp(s, 'require', { SCENARIOS: 'wrapped-tool', SESSION: '1', AGENT: 'caller' });
+      assert.deepEqual(ownWarnings(res), []);
+      assert.deepEqual(JSON.parse(lines[0]), { scenario: 'wrapped-tool', result: { content: [{ type: 'text', text: '5' }] } });
+      const tree = treeOf(spans).render();
+      const outer = spans.find((x) => x.name === 'execute_tool add_via_mcp');
+      const call = mcpSpans(spans, KIND_CLIENT).find((x) => x.name === 'tools/call add');
+      const handled = mcpSpans(spans, KIND_SERVER).find((x) => x.name === 'tools/call add');
+      assert.ok(outer && call && handled, tree);
+      assert.equal(call.parentSpanId, outer.spanId, tree);
+      assert.equal(handled.parentSpanId, call.spanId, tree);
+      assert.equal(attr(call, 'agentops.event.type'), undefined, show(call));
+      assert.equal(attr(call, 'agentops.span.kind'), 'mcp', show(call));
+      assert.equal(attr(call, 'gen_ai.tool.name'), 'add', show(call));
+      assert.equal(
+        attr(
+          spans.find((x) => x.name === 'session')!,
+          'agentops.session.event_counts.tools',
+        ),
+        1n,
+        tree,
+      );
+    });
 
-  it('a malformed traceparent in _meta starts a new trace on the server, without an error; the handler sees _meta without it', async () => {
-    const { spans, res, lines } = await runApp(setup, 'require', { SCENARIOS: 'bad-traceparent' });
-    assert.deepEqual(ownWarnings(res), []);
-    assert.deepEqual(JSON.parse(lines[0]), { scenario: 'bad-traceparent', result: { content: [{ type: 'text', text: '{"args":{},"meta":"(none)"}' }] } });
-    const client = mcpSpans(spans, KIND_CLIENT).find((s) => s.name === 'tools/call echo_meta');
-    const server = mcpSpans(spans, KIND_SERVER).find((s) => s.name === 'tools/call echo_meta');
-    assert.ok(client && server, treeOf(spans).render());
-    assert.equal(server.parentSpanId, undefined, show(server));
-    assert.notEqual(server.traceId, client.traceId);
-    assert.equal(server.status.code, STATUS_UNSET);
-  });
+    it(`a malformed traceparent in _meta starts a new trace on the server, without an error; the handler sees _meta without it (${sdkTitle(s)})`, async () => {
+      const { spans, res, lines } = await runApp(s, 'require', { SCENARIOS: 'bad-traceparent' });
+      assert.deepEqual(ownWarnings(res), []);
+      assert.deepEqual(JSON.parse(lines[0]), { scenario: 'bad-traceparent', result: { content: [{ type: 'text', text: '{"args":{},"meta":"(none)"}' }] } });
+      const client = mcpSpans(spans, KIND_CLIENT).find((x) => x.name === 'tools/call echo_meta');
+      const server = mcpSpans(spans, KIND_SERVER).find((x) => x.name === 'tools/call echo_meta');
+      assert.ok(client && server, treeOf(spans).render());
+      assert.equal(server.parentSpanId, undefined, show(server));
+      assert.notEqual(server.traceId, client.traceId);
+      assert.equal(server.status.code, STATUS_UNSET);
+    });
+  }
 });

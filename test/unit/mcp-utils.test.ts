@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { ProtocolError } from '@modelcontextprotocol/client';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { takeTraceContext, withTraceContext } from '../../instrumentations/mcp/propagation';
+import { carriesOurContext, takeTraceContext, withTraceContext } from '../../instrumentations/mcp/propagation';
+import { isSupportedV2Version } from '../../instrumentations/mcp-v2/utils';
 import type { McpMapping } from '../../instrumentations/mcp/types';
 import * as U from '../../instrumentations/mcp/utils';
 
@@ -51,6 +53,8 @@ describe('mcp mapping', () => {
     assert.deepEqual(U.resultOutcome('prompts/get', { isError: true }), {});
     const rpc = new McpError(-32602, 'bad params');
     assert.deepEqual(U.errorOutcome(rpc, 'client'), { errorType: '-32602', statusCode: '-32602', message: 'MCP error -32602: bad params' });
+    // v2 answers a JSON-RPC error with a ProtocolError, the code its own.
+    assert.deepEqual(U.errorOutcome(new ProtocolError(-32601, 'Method not found'), 'client'), { errorType: '-32601', statusCode: '-32601', message: 'Method not found' });
     assert.deepEqual(U.errorOutcome(new TypeError('no'), 'client'), { errorType: 'TypeError', message: 'no' });
     assert.deepEqual(U.errorOutcome(new Error('Not connected'), 'client'), { errorType: '_OTHER', message: 'Not connected' });
     assert.deepEqual(U.errorOutcome('text', 'client'), { errorType: '_OTHER', message: undefined });
@@ -90,6 +94,11 @@ describe('mcp mapping', () => {
     for (const v of ['1.2.0', '1.32.2', '1.99.0-rc.1']) assert.equal(U.isSupportedVersion(v), true, v);
     for (const v of ['1.1.0', '1.0.4', '0.6.0', '2.0.0', '2.0.0-beta.1', 'garbage', '', undefined]) assert.equal(U.isSupportedVersion(v), false, String(v));
   });
+
+  it('supports the v2 packages from 2.0.0 to before 3, not the 2.0 pre-releases', () => {
+    for (const v of ['2.0.0', '2.4.0', '2.10.3', '2.5.0-beta.1', '2.0.1-rc.0']) assert.equal(isSupportedV2Version(v), true, v);
+    for (const v of ['2.0.0-alpha.2', '2.0.0-beta.5', '1.32.2', '3.0.0', '2.4', 'garbage', '', undefined]) assert.equal(isSupportedV2Version(v), false, String(v));
+  });
 });
 
 describe('mcp trace context in params._meta', () => {
@@ -99,6 +108,17 @@ describe('mcp trace context in params._meta', () => {
     const sent = withTraceContext(request, spanCtx);
     assert.equal(JSON.stringify(request), frozen);
     assert.deepEqual(sent, { method: 'tools/call', params: { name: 'add', arguments: { a: 1 }, _meta: { 'example.com/k': 'v', traceparent: TRACEPARENT } } });
+  });
+
+  it('knows the _meta it wrote: the SDK sending that request again (a retry leg, params copied) is not a new request', () => {
+    const request = { method: 'tools/call', params: { name: 'add', _meta: { 'example.com/k': 'v' } } };
+    const sent = withTraceContext(request, spanCtx);
+    assert.equal(carriesOurContext(request), false);
+    assert.equal(carriesOurContext(sent), true);
+    assert.equal(carriesOurContext({ method: 'tools/call', params: { ...(sent.params as object), inputResponses: {} } }), true);
+    // The same keys written by anyone else are not ours.
+    assert.equal(carriesOurContext(JSON.parse(JSON.stringify(sent)) as typeof sent), false);
+    for (const odd of [{ method: 'x' }, { method: 'x', params: null }, { method: 'x', params: { _meta: 'text' } }]) assert.equal(carriesOurContext(odd), false);
   });
 
   it('creates params and _meta when the request has none, and leaves the app its own trace keys', () => {
