@@ -15,7 +15,7 @@ import { ESM_FILES as MCP_ESM_FILES } from './mcp/semconv';
 import { McpV2Instrumentation } from './mcp-v2/instrumentation';
 import { MODULES as MCP_V2_MODULES } from './mcp-v2/semconv';
 import { LangChainInstrumentation } from './langchain/instrumentation';
-import { MANAGER_ESM_URL } from './langchain/semconv';
+import { MANAGER_ESM_URL, PREBUILT_ESM_URL } from './langchain/semconv';
 import { OpenAIInstrumentation } from './openai/instrumentation';
 import { OpenAIAgentsInstrumentation } from './openai-agents/instrumentation';
 
@@ -44,7 +44,7 @@ export const INSTRUMENTATIONS: InstrumentationEntry[] = [
   { name: 'aws-bedrock', create: (o) => new BedrockInstrumentation(o), esmModules: ['@aws-sdk/client-bedrock-runtime'] },
   { name: 'mcp', create: (o) => [new McpInstrumentation(o), new McpV2Instrumentation(o)], esmModules: ['@modelcontextprotocol/sdk', MCP_ESM_FILES, ...MCP_V2_MODULES] },
   { name: 'ai-sdk', create: (o) => new AiSdkInstrumentation(o), esmModules: ['ai'] },
-  { name: 'langchain', create: (o) => new LangChainInstrumentation(o), esmModules: ['@langchain/core', MANAGER_ESM_URL] },
+  { name: 'langchain', create: (o) => new LangChainInstrumentation(o), esmModules: ['@langchain/core', MANAGER_ESM_URL, PREBUILT_ESM_URL] },
 ];
 
 export {

@@ -1,7 +1,7 @@
 /**
  * The callback handler the preload adds to every LangChain run (see instrumentation.ts). Runs
  * become spans in the right place:
- * - an agent run (`createAgent`, AgentExecutor): in a session a session agent
+ * - an agent run (`createAgent`, LangGraph's `createReactAgent`, AgentExecutor): in a session a session agent
  *   (`invoke_agent {name}`), else an `invoke_agent {name}` span;
  * - a chain (or retriever) run: a `chain {name}` framework span; runs LangChain hides (graph
  *   plumbing) are skipped and their children go to the run above;
@@ -16,19 +16,21 @@
  * OpenTelemetry context object. Runs of that context are taken in the order they started.
  */
 import { context, SpanKind, trace, type Context, type Span } from '@opentelemetry/api';
-import { ToolEvent, type Agent } from '../../src/client';
+import { ToolEvent } from '../../src/client';
 import { nowNs } from '../../src/client/timestamps';
 import { logger } from '../../src/shared/logger';
 import { toAttributeText } from '../../src/shared/serialize';
 import { stats } from '../../src/shared/stats';
 import * as AS from '../agentops/semconv';
 import { hrTimeFromNanos } from '../agentops/utils';
+import { startAgentSpan, type AgentSpan } from '../genai/agent-span';
 import { recordFinishedLlmCall } from '../genai/finished-call';
 import { currentPlacement, startFrameworkSpan, type FrameworkSpan, type Placement } from '../genai/framework-span';
 import { addParentResolver, type ParentInfo, type RecorderDeps } from '../genai/recorder';
 import * as S from '../genai/semconv';
 import { markSpanError } from '../genai/span-error';
 import type { LlmRequest } from '../genai/types';
+import { takeReactAgentName } from './react-agent';
 import * as L from './semconv';
 import * as U from './utils';
 
@@ -40,9 +42,9 @@ interface RunNode {
   /** Inside an agent's own graph (no tool run in between): a nested agent marker is the same agent. */
   inAgent: boolean;
   span?: FrameworkSpan;
-  /** Our span, outside a session (agent, tool). */
+  /** Our tool span, outside a session. */
   own?: Span;
-  agent?: Agent;
+  run?: AgentSpan;
   settle?: (failed: boolean, value: unknown) => void;
   request?: LlmRequest;
   startNs?: bigint;
@@ -185,6 +187,12 @@ export class AgentOpsCallbackHandler {
       return;
     }
     const name = U.runName(serialized, given);
+    // A createReactAgent graph's own run (the first graph run of its token's context) is an agent.
+    const reactAgent = prefix === 'chain' && U.isGraph(serialized) ? takeReactAgentName() : undefined;
+    if (reactAgent !== undefined && !inAgent) {
+      this.nodes.set(runId, this.startAgent(reactAgent, place));
+      return;
+    }
     if (prefix === 'chain' && !inAgent && U.isGraph(serialized)) {
       this.nodes.set(runId, { kind: 'graph', place, inAgent, name, runType, startNs: nowNs() });
       return;
@@ -199,23 +207,8 @@ export class AgentOpsCallbackHandler {
   }
 
   private startAgent(name: string, place: Placement): RunNode {
-    const session = place.session;
-    if (session !== undefined && !session.ended) {
-      const agent = session.createAgent({ name });
-      const ctx = agent.run(() => context.active());
-      return { kind: 'agent', place: { ctx, session, agentId: agent.id }, inAgent: true, agent };
-    }
-    const o = this.deps.options();
-    stats.spanCreated('agent');
-    const own = this.deps.tracer.startSpan(
-      `${S.OPERATION_INVOKE_AGENT} ${name}`,
-      {
-        kind: SpanKind.INTERNAL,
-        attributes: { [AS.ATTR_SERVICE_NAME]: o.serviceName, [AS.ATTR_SPAN_KIND]: 'agent', [AS.ATTR_GEN_AI_OPERATION_NAME]: S.OPERATION_INVOKE_AGENT, [AS.ATTR_GEN_AI_AGENT_NAME]: name },
-      },
-      place.ctx,
-    );
-    return { kind: 'agent', place: { ctx: trace.setSpan(place.ctx, own), session: undefined, agentId: undefined }, inAgent: true, own };
+    const run = startAgentSpan(this.deps.tracer, this.deps.options(), name, place);
+    return { kind: 'agent', place: run.place, inAgent: true, run };
   }
 
   private endRun(runId: string, err?: unknown): void {
@@ -224,11 +217,7 @@ export class AgentOpsCallbackHandler {
     if (node === undefined) return;
     if (node.kind === 'graph') this.decideGraph(node, runId, undefined);
     if (node.kind === 'chain') node.span?.end(err);
-    if (node.kind !== 'agent') return;
-    const span = node.own ?? trace.getSpan(node.place.ctx);
-    if (err !== undefined) markSpanError(span, err, this.deps.options().captureContent);
-    if (node.agent !== undefined) node.agent.end();
-    else node.own?.end();
+    if (node.kind === 'agent') node.run?.end(err);
   }
 
   private startTool(serialized: unknown, input: string, runId: string, parentRunId: string | undefined, metadata: unknown, given: string | undefined, toolCallId: string | undefined): void {

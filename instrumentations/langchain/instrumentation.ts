@@ -4,6 +4,7 @@
  * which `invoke`, `stream`, `batch` and LangGraph all go through) gets our handler as an
  * inheritable handler, so every nested run reports to it too. The handler is one per process,
  * shared by the CommonJS and ESM builds of @langchain/core (each build's manager is patched once).
+ * LangGraph's prebuilt `createReactAgent` is wrapped so that its graphs' runs are agents.
  * A version outside SUPPORTED_MAJORS gets one warning and is left as it is.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
@@ -11,12 +12,29 @@ import { recorderDeps } from '../genai/base';
 import { PACKAGE_VERSION } from '../../src/shared/version';
 import { checkSupported } from '../genai/versions';
 import { AgentOpsCallbackHandler } from './handler';
+import { wrapCreateReactAgent } from './react-agent';
 import * as L from './semconv';
-import type { CallbackManagerLike, LangChainInstrumentationConfig, ManagerModule } from './types';
+import type { CallbackManagerLike, LangChainInstrumentationConfig, ManagerModule, PrebuiltModule } from './types';
 
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const HANDLER_SLOT = Symbol.for('agentops-otel.langchain.handler');
+/** Hooks on files of `module`: a version whose major is not in `majors` gets one warning and is left alone. */
+function fileHooks<T>(module: string, files: string[], majors: readonly number[], patch: (exports: T) => void, unpatch: (exports: T) => void): InstrumentationNodeModuleFile[] {
+  return files.map(
+    (file) =>
+      new InstrumentationNodeModuleFile(
+        `${module}/${file}`,
+        ['*'],
+        (exports: T, version?: string) => {
+          if (checkSupported(module, version, majors)) patch(exports);
+          return exports;
+        },
+        (exports: T) => unpatch(exports),
+      ),
+  );
+}
+
 /** Module state: InstrumentationBase calls enable() from its constructor, before fields exist. */
 let enabled = false;
 
@@ -26,19 +44,42 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
-    const files = L.MANAGER_FILES.map(
-      (file) =>
-        new InstrumentationNodeModuleFile(
-          `${L.MODULE_NAME}/${file}`,
-          ['*'],
-          (exports: ManagerModule, version?: string) => {
-            if (checkSupported(L.MODULE_NAME, version, L.SUPPORTED_MAJORS)) this.patch(exports);
-            return exports;
-          },
-          (exports: ManagerModule) => this.unpatch(exports),
+    return [
+      new InstrumentationNodeModuleDefinition(
+        L.MODULE_NAME,
+        ['*'],
+        undefined,
+        undefined,
+        fileHooks(
+          L.MODULE_NAME,
+          L.MANAGER_FILES,
+          L.SUPPORTED_MAJORS,
+          (e: ManagerModule) => this.patch(e),
+          (e: ManagerModule) => this.unpatch(e),
         ),
-    );
-    return [new InstrumentationNodeModuleDefinition(L.MODULE_NAME, ['*'], undefined, undefined, files)];
+      ),
+      new InstrumentationNodeModuleDefinition(
+        L.LANGGRAPH_MODULE,
+        ['*'],
+        undefined,
+        undefined,
+        fileHooks(
+          L.LANGGRAPH_MODULE,
+          L.PREBUILT_FILES,
+          L.LANGGRAPH_SUPPORTED_MAJORS,
+          (e: PrebuiltModule) => this.patchPrebuilt(e),
+          (e: PrebuiltModule) => {
+            if (isWrapped(e?.createReactAgent)) this._unwrap(e as Record<string, AnyFn>, 'createReactAgent');
+          },
+        ),
+      ),
+    ];
+  }
+
+  /** LangGraph's prebuilt `createReactAgent`: its graphs' runs become agents (react-agent.ts). */
+  patchPrebuilt(exports: PrebuiltModule): void {
+    if (typeof exports?.createReactAgent !== 'function' || isWrapped(exports.createReactAgent)) return;
+    this._wrap(exports as Record<string, AnyFn>, 'createReactAgent', (original: AnyFn) => wrapCreateReactAgent(original));
   }
 
   override enable(): void {

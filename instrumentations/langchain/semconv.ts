@@ -5,6 +5,12 @@ export const MODULE_NAME = '@langchain/core';
 export const MANAGER_FILES = ['dist/callbacks/manager.cjs', 'dist/callbacks/manager.js'];
 /** How the ESM hook finds the manager: @langchain/core imports it by relative path. */
 export const MANAGER_ESM_URL = /\/node_modules\/@langchain\/core\/dist\/callbacks\/manager\.js$/;
+/** LangGraph.js: its prebuilt entry point (CommonJS and ESM builds), where `createReactAgent` is wrapped. */
+export const LANGGRAPH_MODULE = '@langchain/langgraph';
+export const PREBUILT_FILES = ['dist/prebuilt/index.cjs', 'dist/prebuilt/index.js'];
+export const PREBUILT_ESM_URL = /\/node_modules\/@langchain\/langgraph\/dist\/prebuilt\/index\.js$/;
+/** LangGraph.js majors whose `createReactAgent` is wrapped (tested with 1.7). */
+export const LANGGRAPH_SUPPORTED_MAJORS = [1] as const;
 /** Majors whose runs are traced (tested with 1.x). */
 export const SUPPORTED_MAJORS = [1] as const;
 /** The name of our callback handler: LangChain keeps one handler per name in a manager. */

@@ -27,3 +27,8 @@ export interface Serialized {
   name?: string;
   kwargs?: Record<string, unknown>;
 }
+
+/** LangGraph's prebuilt entry point (CommonJS or ESM build of @langchain/langgraph/prebuilt). */
+export interface PrebuiltModule {
+  createReactAgent?: AnyFn;
+}

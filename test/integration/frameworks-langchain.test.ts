@@ -46,6 +46,25 @@ const AGENT_TREE = [
   '      chain RunnableLambda',
 ].join('\n');
 
+/** LangGraph's createReactAgent: its graph is the agent, its nodes (agent, tools) chains under it. */
+const REACT_AGENT_TREE = [
+  'session',
+  '  invoke_agent writer',
+  '  invoke_agent mathbot',
+  '    chain agent',
+  '      chain RunnableSequence',
+  '        chain prompt',
+  '        chat gpt-4o-mini',
+  '      chain RunnableLambda',
+  '    chain tools',
+  '      execute_tool add',
+  '    chain agent',
+  '      chain RunnableSequence',
+  '        chain prompt',
+  '        chat gpt-4o-mini',
+  '      chain RunnableLambda',
+].join('\n');
+
 function sessionId(spans: ReceivedSpan[]): string {
   return String(attr(one(spans, 'session'), 'agentops.session.id'));
 }
@@ -56,19 +75,29 @@ function fromSdk(spans: ReceivedSpan[]): ReceivedSpan[] {
 }
 
 describe('LangChain.js', () => {
-  for (const preload of ['require', 'import'] as const) {
-    it(`createAgent with a tool: an agent, its graph nodes, one tool span, one LLM span per request priced once (--${preload})`, async () => {
-      const plain = await run('agent', 'none');
-      const traced = await run('agent', preload);
+  /** The agent runs: `langchain`'s createAgent, and LangGraph's prebuilt createReactAgent (invoked, and streamed after withConfig). */
+  const AGENT_RUNS = [
+    { title: 'createAgent', scenario: 'agent', preload: 'require', tree: AGENT_TREE },
+    { title: 'createAgent', scenario: 'agent', preload: 'import', tree: AGENT_TREE },
+    { title: "LangGraph's createReactAgent", scenario: 'react-agent', preload: 'require', tree: REACT_AGENT_TREE },
+    { title: "LangGraph's createReactAgent", scenario: 'react-agent', preload: 'import', tree: REACT_AGENT_TREE },
+    { title: "LangGraph's createReactAgent, streamed", scenario: 'react-agent-stream', preload: 'require', tree: REACT_AGENT_TREE },
+  ] as const;
+
+  for (const r of AGENT_RUNS) {
+    it(`${r.title} with a tool: an agent, its graph nodes, one tool span, one LLM span per request priced once (--${r.preload})`, async () => {
+      const plain = await run(r.scenario, 'none');
+      const traced = await run(r.scenario, r.preload);
       assert.deepEqual(traced.result, plain.result, 'the app receives the same with the preload');
       assert.deepEqual(traced.result, { answer: '5', messages: 3 });
       const { spans } = traced;
-      assert.equal(treeOf(spans).render(), AGENT_TREE);
+      assert.equal(treeOf(spans).render(), r.tree);
       assertOneTrace(spans, sessionId(spans));
       assert.equal(byKind(spans, 'llms').length, traced.requests.length, 'one LLM span per model request');
       assert.equal(fromSdk(spans).length, traced.requests.length, "each is the openai SDK call's span");
       assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
       const agent = one(spans, 'invoke_agent mathbot');
+      assert.equal(attr(agent, 'gen_ai.operation.name'), 'invoke_agent');
       assert.equal(attr(agent, 'gen_ai.agent.name'), 'mathbot');
       const tool = one(spans, 'execute_tool add');
       assert.equal(attr(tool, 'gen_ai.tool.name'), 'add');
@@ -160,20 +189,26 @@ describe('LangChain.js', () => {
     }
   });
 
-  it('outside a session: the agent run is its own trace, with the same spans under it', async () => {
-    const traced = await run('agent', 'require', { NO_SESSION: '1' });
-    const { spans } = traced;
-    assert.equal(
-      treeOf(spans).render(),
-      AGENT_TREE.split('\n')
-        .slice(2)
-        .map((l) => l.slice(2))
-        .join('\n'),
-    );
-    assertOneTrace(spans);
-    assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
-    assert.equal(named(spans, 'execute_tool add')[0].status.code, 0);
-  });
+  for (const r of AGENT_RUNS.filter((x) => x.preload === 'require' && x.scenario !== 'react-agent-stream')) {
+    it(`outside a session: the agent run (${r.title}) is its own trace, an invoke_agent span with the same spans under it`, async () => {
+      const traced = await run(r.scenario, 'require', { NO_SESSION: '1' });
+      const { spans } = traced;
+      assert.equal(
+        treeOf(spans).render(),
+        r.tree
+          .split('\n')
+          .slice(2)
+          .map((l) => l.slice(2))
+          .join('\n'),
+      );
+      assertOneTrace(spans);
+      assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
+      assert.equal(named(spans, 'execute_tool add')[0].status.code, 0);
+      const agent = one(spans, 'invoke_agent mathbot');
+      assert.equal(attr(agent, 'gen_ai.operation.name'), 'invoke_agent');
+      assert.equal(attr(agent, 'gen_ai.agent.name'), 'mathbot');
+    });
+  }
 
   it('a @langchain/core major we do not support: one warning naming the package and version, the app runs untouched', async () => {
     const { dir, nodePath } = makeRelabelledPackageApp(['frameworks/langchain-plain.cjs'], '@langchain/core', '0.3.80');
