@@ -11,10 +11,11 @@
 import { context, type Attributes, type Tracer } from '@opentelemetry/api';
 import { logger } from '../../src/shared/logger';
 import * as AS from '../agentops/semconv';
-import { startFrameworkSpan, type FrameworkSpan } from '../genai/framework-span';
+import { startFrameworkSpan, type FrameworkSpan, type Placement } from '../genai/framework-span';
 import type { RecorderDeps } from '../genai/recorder';
 import * as S from '../genai/semconv';
 import { wrapModel } from './model';
+import { resolveModelId } from './resolve';
 import * as A from './semconv';
 import { runTool } from './tool';
 import type { CallOptions, ModelLike, ToolLike } from './types';
@@ -23,6 +24,8 @@ type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/
 
 export interface CallDeps extends RecorderDeps {
   getTracer(): Tracer;
+  /** The provider a model given as a string id resolves through now (resolve.ts). */
+  provider(): unknown;
 }
 
 /** Ends a streamed call's span whose result nobody kept. */
@@ -42,7 +45,8 @@ function callAttributes(fn: string, model: unknown, serviceName: string): Attrib
   return attrs;
 }
 
-function wrapTools(tools: unknown, fs: FrameworkSpan, deps: CallDeps): unknown {
+/** Copies of the tools whose `execute` runs as a tool span under `place`. */
+export function wrapTools(tools: unknown, place: Placement, deps: CallDeps): unknown {
   if (tools === null || typeof tools !== 'object') return tools;
   const out: Record<string, unknown> = {};
   for (const [name, tool] of Object.entries(tools as Record<string, ToolLike>)) {
@@ -53,22 +57,27 @@ function wrapTools(tools: unknown, fs: FrameworkSpan, deps: CallDeps): unknown {
     }
     const copy = Object.create(Object.getPrototypeOf(tool) as object, Object.getOwnPropertyDescriptors(tool)) as ToolLike;
     copy.execute = function (this: unknown, ...args: unknown[]) {
-      return runTool({ tracer: () => deps.getTracer(), options: deps.options }, fs, name, execute, this, args);
+      return runTool({ tracer: () => deps.getTracer(), options: deps.options }, place, name, execute, this, args);
     };
     out[name] = copy;
   }
   return out;
 }
 
+/** Ends a streamed call (`end`) when its result is garbage-collected unread. */
+export function endWhenDropped(result: object, end: () => void): void {
+  unread.register(result, end);
+}
+
 /** Calls `fn` (an app callback option, if any) after `first`, returning what the app's returns. */
-function chain(first: () => void, fn: unknown): AnyFn {
+export function chain(first: () => void, fn: unknown): AnyFn {
   return function (this: unknown, ...args: unknown[]) {
     first();
     return typeof fn === 'function' ? (fn as AnyFn).apply(this, args) : undefined;
   };
 }
 
-function stepsOf(value: unknown): Attributes | undefined {
+export function stepsOf(value: unknown): Attributes | undefined {
   const steps = (value as { steps?: unknown } | null)?.steps;
   return Array.isArray(steps) ? { [A.ATTR_AI_SDK_STEPS]: steps.length } : undefined;
 }
@@ -80,10 +89,14 @@ function prepare(deps: CallDeps, fn: string, options: CallOptions, args: unknown
   try {
     const fs = startFrameworkSpan(deps.getTracer(), fn, callAttributes(fn, options.model, deps.options().serviceName));
     span = fs;
-    const copy: CallOptions = { ...options, model: wrapModel(options.model, fs, deps, { onFailure: streaming ? (err) => fs.end(err) : undefined }) };
+    const model = resolveModelId(options.model, A.EMBED_FUNCTIONS.includes(fn as (typeof A.EMBED_FUNCTIONS)[number]) ? 'embedding' : 'language', deps.provider());
+    const copy: CallOptions = { ...options, model: wrapModel(model, fs, deps, { onFailure: streaming ? (err) => fs.end(err) : undefined }) };
     if (options.tools !== undefined) copy.tools = wrapTools(options.tools, fs, deps) as CallOptions['tools'];
     if (streaming) {
       copy.onFinish = chain(() => fs.end(), options.onFinish);
+      // ai 7 calls `onEnd` (defaulting to `onFinish`): chained only when the app gave one, so that
+      // an app's `onFinish` still runs there.
+      if (options.onEnd !== undefined) copy.onEnd = chain(() => fs.end(), options.onEnd);
       copy.onAbort = chain(() => fs.end(undefined, { [S.ATTR_LLM_STREAM_ABANDONED]: true }), options.onAbort);
     }
     return { span: fs, callArgs: [copy, ...args.slice(1)] };
@@ -113,7 +126,7 @@ export function traceCall(deps: CallDeps, fn: string, original: AnyFn, thisArg: 
       (err: unknown) => span.end(err),
     );
   } else if (streaming && result !== null && typeof result === 'object') {
-    unread.register(result, () => span.end(undefined, { [S.ATTR_LLM_STREAM_ABANDONED]: true }));
+    endWhenDropped(result, () => span.end(undefined, { [S.ATTR_LLM_STREAM_ABANDONED]: true }));
   } else {
     span.end();
   }

@@ -1,7 +1,8 @@
 /**
  * Traces the Vercel AI SDK (`ai`): generateText, streamText, generateObject, streamObject, embed
  * and embedMany. Each call gets a span; its model requests and tool executions become spans under
- * it, through a per-call proxy of the model (see model.ts for why the model is the hook point).
+ * it, through a per-call proxy of the model (see model.ts for why the model is the hook point). A
+ * model given as a string id is resolved first (resolve.ts).
  *
  * The exports are replaced in place when the module object allows it (CommonJS objects, the ESM
  * namespace import-in-the-middle hands over); a CommonJS build whose exports are read-only
@@ -13,6 +14,7 @@ import { genAiOptions } from '../genai/base';
 import { PACKAGE_VERSION } from '../../src/shared/version';
 import { checkSupported } from '../genai/versions';
 import { traceCall, type CallDeps } from './call';
+import { defaultProvider } from './resolve';
 import * as A from './semconv';
 import type { AiModule, AiSdkInstrumentationConfig } from './types';
 
@@ -37,20 +39,21 @@ export class AiSdkInstrumentation extends InstrumentationBase<AiSdkInstrumentati
     ];
   }
 
-  private deps(): CallDeps {
+  private deps(gateway: unknown): CallDeps {
     return {
       getTracer: () => this.tracer,
       get tracer() {
         return this.getTracer();
       },
       options: () => genAiOptions(this.getConfig()),
+      provider: () => defaultProvider(gateway),
     };
   }
 
   /** The module with traced functions: the same object when it could be changed, else a copy. */
   patch(exports: AiModule): AiModule {
     if (exports === null || typeof exports !== 'object') return exports;
-    const deps = this.deps();
+    const deps = this.deps(exports.gateway);
     const wrapped = new Map<string, AnyFn>();
     for (const name of FUNCTIONS) {
       const original = exports[name];

@@ -8,6 +8,8 @@ export const SUPPORTED_MAJORS = [6, 7] as const;
 export const SPAN_KIND_AI_SDK_CALL = 'ai_sdk.call';
 export const ATTR_AI_SDK_OPERATION = 'agentops.ai_sdk.operation';
 export const ATTR_AI_SDK_STEPS = 'agentops.ai_sdk.steps';
+/** The AI SDK provider a call went through when it is not the model's own (the AI Gateway). */
+export const ATTR_AI_SDK_PROVIDER = 'agentops.ai_sdk.provider';
 export const ATTR_GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
 export const ATTR_GEN_AI_TOOL_TYPE = 'gen_ai.tool.type';
 

@@ -33,6 +33,7 @@ export interface CallOptions {
   model?: unknown;
   tools?: Record<string, ToolLike>;
   onFinish?: AnyFn;
+  onEnd?: AnyFn;
   onAbort?: AnyFn;
   [key: string]: unknown;
 }

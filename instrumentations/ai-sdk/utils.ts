@@ -7,7 +7,11 @@ import type { TokenUsage } from '../genai/prices';
 import * as S from '../genai/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
+import * as A from './semconv';
 import type { ModelLike } from './types';
+
+/** The `provider` of the AI Gateway's models (@ai-sdk/gateway). */
+const GATEWAY_PROVIDER = 'gateway';
 
 const PROVIDERS: Record<string, string> = {
   openai: S.PROVIDER_OPENAI,
@@ -71,16 +75,33 @@ export function finishReasons(reason: unknown): string[] {
   return one === undefined ? [] : [one];
 }
 
+/**
+ * Who serves a model, and by what name it is priced. The AI Gateway's model ids name their
+ * provider first (`openai/gpt-4o-mini`): the provider is that one, priced by the name after it,
+ * and the span says the gateway carried the call.
+ */
+export function servedBy(model: ModelLike): Pick<LlmRequest, 'provider' | 'priceModels'> & { attributes: AttributeMap } {
+  const id = str(model.modelId);
+  const slash = id?.indexOf('/') ?? -1;
+  if (str(model.provider) === GATEWAY_PROVIDER && id !== undefined && slash > 0 && slash < id.length - 1) {
+    return { provider: providerName(id.slice(0, slash)), priceModels: [id.slice(slash + 1)], attributes: { [A.ATTR_AI_SDK_PROVIDER]: GATEWAY_PROVIDER } };
+  }
+  return { provider: providerName(model.provider), attributes: {} };
+}
+
 export function languageRequest(model: ModelLike, options: unknown, streaming: boolean): LlmRequest {
   const o = obj(options);
   const format = obj(o.responseFormat).type;
+  const served = servedBy(model);
   return {
-    provider: providerName(model.provider),
+    provider: served.provider,
+    priceModels: served.priceModels,
     operation: S.OPERATION_CHAT,
     requestModel: str(model.modelId),
     streaming,
     prompt: o.prompt,
     attributes: compact({
+      ...served.attributes,
       [S.ATTR_GEN_AI_REQUEST_MODEL]: str(model.modelId),
       [S.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: num(o.maxOutputTokens) ?? num(o.maxTokens),
       [S.ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(o.temperature),
@@ -168,13 +189,15 @@ export class StreamPartsAccumulator {
 
 export function embedRequest(model: ModelLike, options: unknown): LlmRequest {
   const o = obj(options);
+  const served = servedBy(model);
   return {
-    provider: providerName(model.provider),
+    provider: served.provider,
+    priceModels: served.priceModels,
     operation: S.OPERATION_EMBEDDINGS,
     requestModel: str(model.modelId),
     streaming: false,
     prompt: o.values,
-    attributes: compact({ [S.ATTR_GEN_AI_REQUEST_MODEL]: str(model.modelId) }),
+    attributes: compact({ ...served.attributes, [S.ATTR_GEN_AI_REQUEST_MODEL]: str(model.modelId) }),
   };
 }
 

@@ -2,7 +2,8 @@
  * Loopback LLM provider for tests and benchmarks: answers the OpenAI (`/v1/chat/completions`,
  * `/v1/responses`, `/v1/embeddings`) and Anthropic (`/v1/messages`) endpoints with the providers'
  * real response shapes, plain JSON or server-sent events, on 127.0.0.1 (ephemeral port). No network.
- * Gemini / Vertex AI paths (@google/genai) are answered by gemini-wire.ts.
+ * Gemini / Vertex AI paths (@google/genai) are answered by gemini-wire.ts, the Vercel AI Gateway's
+ * (@ai-sdk/gateway, under `/gateway`) by gateway-wire.ts.
  *
  * Scripting, from the request itself so a child process needs no back channel:
  * - a model name containing `error-429` answers 429 (with `retry-after` and rate-limit headers),
@@ -16,6 +17,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gatewayRoute } from './gateway-wire';
 import { geminiRoute } from './gemini-wire';
 
 export interface LlmRequestRecord {
@@ -317,6 +319,7 @@ export async function startLlmServer(): Promise<LlmServer> {
       const model = String(body.model ?? '');
       const anthropic = path === '/v1/messages';
       if (geminiRoute(path, body, req.headers, res)) return;
+      if (gatewayRoute(path, body, req.headers, res)) return;
       if (scriptedError(res, model, anthropic)) return;
       const text = typeof req.headers['x-test-text'] === 'string' ? req.headers['x-test-text'] : undefined;
       if (path === '/v1/chat/completions') chat(res, body, chunks, text);

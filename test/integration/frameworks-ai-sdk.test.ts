@@ -7,11 +7,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT } from '../helpers/child';
 import { makeAppDir } from '../helpers/framework-apps';
 import { startLlmServer, type LlmServer } from '../helpers/llm-server';
 import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
-import { assertOneTrace, assertTotals, byKind, named, NODE_MAJOR, one, parentOf, providerTotals, runApp, spanTotals, type AppRun } from './frameworks-support';
+import { AI_SDK_FILES, aiSdkVariants, assertOneTrace, assertTotals, byKind, named, NODE_MAJOR, one, parentOf, providerTotals, runApp, spanTotals, type AppRun } from './frameworks-support';
 
 let llm: LlmServer;
 let receiver: OtlpReceiver;
@@ -26,31 +25,7 @@ after(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const FILES = ['frameworks/ai-sdk-flow.cjs', 'frameworks/ai-sdk.cjs', 'frameworks/ai-sdk.mjs'];
-
-interface Variant {
-  major: number;
-  /** The app directory (its node_modules give `ai` and `@ai-sdk/openai` of this major). */
-  dir(): string;
-  minNode: number;
-}
-
-const VARIANTS: Variant[] = [
-  {
-    major: 6,
-    minNode: 20,
-    dir: () => {
-      const d = makeAppDir(FILES, [
-        { name: 'ai', alias: 'ai-v6' },
-        { name: '@ai-sdk/openai', alias: '@ai-sdk/openai-v3' },
-        { name: 'openai', alias: 'openai' },
-      ]);
-      dirs.push(d);
-      return d;
-    },
-  },
-  { major: 7, minNode: 22, dir: () => path.join(REPO_ROOT, 'test', 'fixtures', 'frameworks') },
-];
+const VARIANTS = aiSdkVariants(dirs);
 
 function sessionSpan(spans: ReceivedSpan[]): ReceivedSpan {
   return one(spans, 'session');
@@ -123,6 +98,16 @@ for (const v of VARIANTS) {
         assert.equal(attr(one(spans, 'streamText'), 'agentops.llm.stream.abandoned'), undefined);
       });
     }
+
+    it("streamText with the app's own end callback: the call span ends when the stream does", async () => {
+      const plain = await run('stream-on-end', 'none');
+      const traced = await run('stream-on-end', 'require');
+      assert.deepEqual(traced.result, plain.result);
+      assert.deepEqual(traced.result, { text: 'Hello from the loopback', ended: v.major >= 7 });
+      const { spans } = traced;
+      assert.equal(treeOf(spans).render(), ['session', '  invoke_agent writer', '    streamText', '      chat gpt-4o-mini'].join('\n'));
+      assert.equal(attr(one(spans, 'streamText'), 'agentops.llm.stream.abandoned'), undefined);
+    });
 
     it('generateObject and streamObject: one call span and one LLM span each', async () => {
       const plain = await run('object', 'none');
@@ -241,7 +226,7 @@ for (const v of VARIANTS) {
 describe('Vercel AI SDK of a major we do not support', () => {
   it('gets one warning naming the package and version, and runs untouched', async () => {
     // The version gate reads the version from the package's package.json: this app's `ai` says 5.0.0.
-    const dir = makeAppDir(FILES, [
+    const dir = makeAppDir(AI_SDK_FILES, [
       { name: 'ai', alias: 'ai-v6', version: '5.0.0' },
       { name: '@ai-sdk/openai', alias: '@ai-sdk/openai-v3' },
       { name: 'openai', alias: 'openai' },

@@ -5,11 +5,44 @@
  */
 import * as assert from 'node:assert/strict';
 import { costUsd, NO_OVERRIDES } from '../../instrumentations/genai/prices';
-import { runNode, type ChildResult, type RunOptions } from '../helpers/child';
+import * as path from 'node:path';
+import { REPO_ROOT, runNode, type ChildResult, type RunOptions } from '../helpers/child';
+import { makeAppDir } from '../helpers/framework-apps';
+import { GATEWAY_PATH, GATEWAY_USAGE } from '../helpers/gateway-wire';
 import { ANTHROPIC_USAGE, CHAT_USAGE, RESPONSES_USAGE, type LlmRequestRecord, type LlmServer } from '../helpers/llm-server';
 import { attr, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
 
 export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+export const AI_SDK_FILES = ['frameworks/ai-sdk-flow.cjs', 'frameworks/ai-sdk.cjs', 'frameworks/ai-sdk.mjs'];
+
+/** A major of the AI SDK the tests run: its app directory, and the Node it needs. */
+export interface AiSdkVariant {
+  major: number;
+  /** The app directory (its node_modules give `ai` and `@ai-sdk/openai` of this major). */
+  dir(): string;
+  minNode: number;
+}
+
+/** 7.x (the current one, needs Node 22) under its own name; 6.x (installed as `ai-v6`, loaded as `ai` from an app directory added to `dirs`) on every Node. */
+export function aiSdkVariants(dirs: string[]): AiSdkVariant[] {
+  return [
+    {
+      major: 6,
+      minNode: 20,
+      dir: () => {
+        const d = makeAppDir(AI_SDK_FILES, [
+          { name: 'ai', alias: 'ai-v6' },
+          { name: '@ai-sdk/openai', alias: '@ai-sdk/openai-v3' },
+          { name: 'openai', alias: 'openai' },
+        ]);
+        dirs.push(d);
+        return d;
+      },
+    },
+    { major: 7, minNode: 22, dir: () => path.join(REPO_ROOT, 'test', 'fixtures', 'frameworks') },
+  ];
+}
 
 export interface AppRun {
   res: ChildResult;
@@ -89,6 +122,7 @@ export function providerTotals(requests: LlmRequestRecord[], model: string): Tot
     if (r.path === '/v1/chat/completions') u = { inputTokens: CHAT_USAGE.prompt_tokens, outputTokens: CHAT_USAGE.completion_tokens, cacheReadTokens: CHAT_USAGE.prompt_tokens_details.cached_tokens };
     else if (r.path === '/v1/responses') u = { inputTokens: RESPONSES_USAGE.input_tokens, outputTokens: RESPONSES_USAGE.output_tokens };
     else if (r.path === '/v1/embeddings') u = { inputTokens: 8, outputTokens: 0 };
+    else if (r.path === GATEWAY_PATH) u = { inputTokens: GATEWAY_USAGE.inputTokens.total, outputTokens: GATEWAY_USAGE.outputTokens.total, cacheReadTokens: GATEWAY_USAGE.inputTokens.cacheRead };
     else if (r.path === '/v1/messages')
       u = { inputTokens: ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens, outputTokens: ANTHROPIC_USAGE.output_tokens };
     else continue;

@@ -1,6 +1,7 @@
 /** The AI SDK mapping (instrumentations/ai-sdk/utils.ts) on the shapes of specification v2 to v4. */
 import * as assert from 'node:assert/strict';
-import { embedOutcome, finishReasons, generateOutcome, languageRequest, providerName, StreamPartsAccumulator, usageOf } from '../../instrumentations/ai-sdk/utils';
+import { defaultProvider, resolveModelId } from '../../instrumentations/ai-sdk/resolve';
+import { embedOutcome, embedRequest, finishReasons, generateOutcome, languageRequest, providerName, servedBy, StreamPartsAccumulator, usageOf } from '../../instrumentations/ai-sdk/utils';
 
 describe('AI SDK mapping', () => {
   it("names the provider from the model's provider id", () => {
@@ -97,5 +98,64 @@ describe('AI SDK mapping', () => {
 
   it('reads a doEmbed result: tokens as input tokens, the dimension count', () => {
     assert.deepEqual(embedOutcome({ embeddings: [[1, 2, 3]], usage: { tokens: 8 } }), { responseModel: undefined, usage: { inputTokens: 8 }, attributes: { 'gen_ai.embeddings.dimension.count': 3 } });
+  });
+
+  it('prices an AI Gateway model by the provider and model its id names, and says the gateway carried it', () => {
+    assert.deepEqual(servedBy({ provider: 'gateway', modelId: 'openai/gpt-4o-mini' }), { provider: 'openai', priceModels: ['gpt-4o-mini'], attributes: { 'agentops.ai_sdk.provider': 'gateway' } });
+    assert.deepEqual(servedBy({ provider: 'gateway', modelId: 'anthropic/claude-3-5-haiku' }).provider, 'anthropic');
+    for (const modelId of ['gpt-4o-mini', '/x', 'openai/', undefined]) assert.deepEqual(servedBy({ provider: 'gateway', modelId }), { provider: 'gateway', attributes: {} }, String(modelId));
+    assert.deepEqual(servedBy({ provider: 'openai.chat', modelId: 'org/model' }), { provider: 'openai', attributes: {} });
+    const req = languageRequest({ provider: 'gateway', modelId: 'openai/gpt-4o-mini' }, {}, false);
+    assert.equal(req.requestModel, 'openai/gpt-4o-mini');
+    assert.deepEqual(req.priceModels, ['gpt-4o-mini']);
+    assert.equal(embedRequest({ provider: 'gateway', modelId: 'openai/text-embedding-3-small' }, {}).provider, 'openai');
+  });
+});
+
+describe('AI SDK model ids', () => {
+  const model = (spec: string) => ({ specificationVersion: spec, provider: 'p', modelId: 'm' });
+
+  it('resolves a string id through the provider, as the SDK does, language or embedding model', () => {
+    const seen: string[] = [];
+    const provider = Object.assign((id: string) => model(id), {
+      languageModel: (id: string) => (seen.push(`language ${id}`), model('v3')),
+      embeddingModel: (id: string) => (seen.push(`embedding ${id}`), model('v4')),
+    });
+    assert.equal((resolveModelId('gpt-4o', 'language', provider) as { specificationVersion: string }).specificationVersion, 'v3');
+    assert.equal((resolveModelId('emb', 'embedding', provider) as { specificationVersion: string }).specificationVersion, 'v4');
+    assert.deepEqual(seen, ['language gpt-4o', 'embedding emb']);
+    const object = model('v2');
+    assert.equal(resolveModelId(object, 'language', provider), object);
+  });
+
+  it('leaves the string for the SDK when it does not resolve cleanly: no provider, a throw, a model the SDK would not take', () => {
+    for (const provider of [
+      undefined,
+      null,
+      'text',
+      {},
+      { languageModel: 'x' },
+      {
+        languageModel: () => {
+          throw new Error('no such model');
+        },
+      },
+      { languageModel: () => model('v1') },
+      { languageModel: () => undefined },
+    ]) {
+      assert.equal(resolveModelId('gpt-4o', 'language', provider), 'gpt-4o');
+    }
+  });
+
+  it('takes the global provider first, else the gateway', () => {
+    const g = globalThis as { AI_SDK_DEFAULT_PROVIDER?: unknown };
+    const gateway = { name: 'gateway' };
+    assert.equal(defaultProvider(gateway), gateway);
+    g.AI_SDK_DEFAULT_PROVIDER = { name: 'global' };
+    try {
+      assert.equal(defaultProvider(gateway), g.AI_SDK_DEFAULT_PROVIDER);
+    } finally {
+      delete g.AI_SDK_DEFAULT_PROVIDER;
+    }
   });
 });
