@@ -2,17 +2,19 @@
  * Traces the Vercel AI SDK (`ai`): generateText, streamText, generateObject, streamObject, embed
  * and embedMany. Each call gets a span; its model requests and tool executions become spans under
  * it, through a per-call proxy of the model (see model.ts for why the model is the hook point). A
- * model given as a string id is resolved first (resolve.ts).
+ * model given as a string id is resolved first (resolve.ts). `ToolLoopAgent` runs are agent spans
+ * (agent.ts).
  *
  * The exports are replaced in place when the module object allows it (CommonJS objects, the ESM
  * namespace import-in-the-middle hands over); a CommonJS build whose exports are read-only
  * getters, or an ESM-only build loaded by `require()`, is answered with a copy that has the
  * wrapped functions. A version outside SUPPORTED_MAJORS gets one warning and is left as it is.
  */
-import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import { genAiOptions } from '../genai/base';
 import { PACKAGE_VERSION } from '../../src/shared/version';
 import { checkSupported } from '../genai/versions';
+import { traceAgentCall } from './agent';
 import { traceCall, type CallDeps } from './call';
 import { defaultProvider } from './resolve';
 import * as A from './semconv';
@@ -50,10 +52,28 @@ export class AiSdkInstrumentation extends InstrumentationBase<AiSdkInstrumentati
     };
   }
 
+  /** `ToolLoopAgent`'s `generate` and `stream` (on its prototype: the class the app gets is unchanged). */
+  private patchAgent(agentClass: unknown, deps: CallDeps): void {
+    const proto = (agentClass as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+    if (typeof agentClass !== 'function' || proto === undefined || proto === null) return;
+    for (const method of A.AGENT_METHODS) {
+      if (typeof proto[method] !== 'function' || isWrapped(proto[method])) continue;
+      this._wrap(
+        proto as Record<string, AnyFn>,
+        method,
+        (original: AnyFn) =>
+          function (this: unknown, ...args: unknown[]) {
+            return traceAgentCall(deps, method, original, this as Parameters<typeof traceAgentCall>[3], args);
+          },
+      );
+    }
+  }
+
   /** The module with traced functions: the same object when it could be changed, else a copy. */
   patch(exports: AiModule): AiModule {
     if (exports === null || typeof exports !== 'object') return exports;
     const deps = this.deps(exports.gateway);
+    this.patchAgent(exports[A.AGENT_CLASS], deps);
     const wrapped = new Map<string, AnyFn>();
     for (const name of FUNCTIONS) {
       const original = exports[name];

@@ -17,3 +17,7 @@ export const ATTR_GEN_AI_TOOL_TYPE = 'gen_ai.tool.type';
 export const TEXT_FUNCTIONS = ['generateText', 'streamText', 'generateObject', 'streamObject'] as const;
 export const EMBED_FUNCTIONS = ['embed', 'embedMany'] as const;
 export const STREAMING_FUNCTIONS: ReadonlySet<string> = new Set(['streamText', 'streamObject']);
+
+/** The agent class (also exported as `Experimental_Agent`) and its traced methods. */
+export const AGENT_CLASS = 'ToolLoopAgent';
+export const AGENT_METHODS = ['generate', 'stream'] as const;

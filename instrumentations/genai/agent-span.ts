@@ -15,6 +15,8 @@ import { markSpanError } from './span-error';
 export interface AgentSpan {
   /** Where the run's LLM calls, tools and inner spans go. */
   place: Placement;
+  /** Runs `fn` as the agent: in its context, and in a session as its agent (the events `fn` records are the agent's). */
+  run<T>(fn: () => T): T;
   /** Ends the run once (ERROR when `err` is given), with `attributes` added; later calls do nothing. */
   end(err?: unknown, attributes?: Attributes): void;
 }
@@ -29,6 +31,7 @@ export function startAgentSpan(tracer: Tracer, options: ContentOptions, name: st
     span?.setAttributes(attributes);
     return {
       place: { ctx, session, agentId: agent.id },
+      run: (fn) => agent.run(fn),
       end(err, more) {
         if (ended) return;
         ended = true;
@@ -53,8 +56,10 @@ export function startAgentSpan(tracer: Tracer, options: ContentOptions, name: st
     },
     place.ctx,
   );
+  const ctx = trace.setSpan(place.ctx, own);
   return {
-    place: { ctx: trace.setSpan(place.ctx, own), session: undefined, agentId: undefined },
+    place: { ctx, session: undefined, agentId: undefined },
+    run: (fn) => context.with(ctx, fn),
     end(err, more) {
       if (ended) return;
       ended = true;

@@ -1,8 +1,8 @@
 /**
  * The Vercel AI SDK with a model given as a string id: resolved through the global provider, here
  * the real OpenAI provider or the real AI Gateway provider, both pointed at the loopback server in
- * their own wire formats; and the SDK's default, the gateway, with no credentials. Both majors, as
- * in frameworks-ai-sdk.test.ts.
+ * their own wire formats; and the SDK's default, the gateway, with no credentials. And its
+ * `ToolLoopAgent` class (`generate()`, `stream()`). Both majors, as in frameworks-ai-sdk.test.ts.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { GATEWAY_PATH } from '../helpers/gateway-wire';
 import { startLlmServer, type LlmServer } from '../helpers/llm-server';
 import { attr, startOtlpReceiver, treeOf, type OtlpReceiver } from '../helpers/otlp-receiver';
-import { aiSdkVariants, assertTotals, byKind, NODE_MAJOR, one, providerTotals, runApp, spanTotals, type AppRun } from './frameworks-support';
+import { aiSdkVariants, assertOneTrace, assertTotals, byKind, named, NODE_MAJOR, one, providerTotals, runApp, spanTotals, type AppRun } from './frameworks-support';
 
 let llm: LlmServer;
 let receiver: OtlpReceiver;
@@ -25,9 +25,12 @@ after(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** A ToolLoopAgent run with one tool call: the agent (a session agent beside the app's), its two model requests and its tool. */
+const AGENT_TREE = ['session', '  invoke_agent writer', '  invoke_agent mathbot', '    chat gpt-4o-mini', '    execute_tool add', '    chat gpt-4o-mini'];
+
 for (const v of aiSdkVariants(dirs)) {
   const needs = NODE_MAJOR < v.minNode ? ` (skipped: ai ${v.major} needs Node >= ${v.minNode}, this is Node ${NODE_MAJOR})` : '';
-  describe(`Vercel AI SDK ${v.major}.x: string model ids${needs}`, function () {
+  describe(`Vercel AI SDK ${v.major}.x: string model ids and agents${needs}`, function () {
     let dir: string;
     before(function () {
       if (needs !== '') this.skip();
@@ -120,5 +123,52 @@ for (const v of aiSdkVariants(dirs)) {
       assert.equal(attr(call, 'error.type'), 'GatewayAuthenticationError');
       assert.equal(one(spans, 'generateText').status.code, 2);
     });
+
+    for (const [scenario, preload] of [
+      ['agent', 'require'],
+      ['agent', 'import'],
+      ['agent-stream', 'require'],
+    ] as const) {
+      it(`ToolLoopAgent ${scenario === 'agent' ? 'generate()' : 'stream() with a string model id'}: an invoke_agent span with one LLM span per request and the tool span under it (--${preload})`, async () => {
+        const plain = await run(scenario, 'none');
+        const traced = await run(scenario, preload);
+        assert.deepEqual(traced.result, plain.result);
+        assert.equal((traced.result as { steps: number }).steps, 2);
+        const { spans } = traced;
+        assert.equal(treeOf(spans).render(), AGENT_TREE.join('\n'));
+        assertOneTrace(spans, String(attr(one(spans, 'session'), 'agentops.session.id')));
+        assert.equal(byKind(spans, 'llms').length, traced.requests.length, 'one LLM span per model request');
+        assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
+        const agent = one(spans, 'invoke_agent mathbot');
+        assert.equal(attr(agent, 'gen_ai.operation.name'), 'invoke_agent');
+        assert.equal(attr(agent, 'gen_ai.agent.name'), 'mathbot');
+        assert.equal(attr(agent, 'agentops.ai_sdk.operation'), scenario === 'agent' ? 'agent.generate' : 'agent.stream');
+        const tool = one(spans, 'execute_tool add');
+        assert.equal(attr(tool, 'agentops.event.type'), 'tools');
+        for (const s of [tool, ...byKind(spans, 'llms')]) assert.equal(attr(s, 'agentops.agent.id'), attr(agent, 'agentops.agent.id'));
+        const session = one(spans, 'session');
+        assert.equal(attr(session, 'agentops.session.event_counts.llms'), 2n);
+        assert.equal(attr(session, 'agentops.session.event_counts.tools'), 1n);
+        assert.equal(named(spans, 'generateText').length + named(spans, 'streamText').length, 0, 'the agent calls the SDK inside: no call span besides the agent');
+      });
+    }
+
+    for (const scenario of ['agent', 'agent-stream']) {
+      it(`ToolLoopAgent outside a session (${scenario}): the agent run is its own trace, an invoke_agent span with the same spans under it, ended when the run is`, async () => {
+        const traced = await run(scenario, 'require', { NO_SESSION: '1' });
+        const { spans } = traced;
+        assert.equal(
+          treeOf(spans).render(),
+          AGENT_TREE.slice(2)
+            .map((l) => l.slice(2))
+            .join('\n'),
+        );
+        assertOneTrace(spans);
+        assertTotals(spanTotals(spans), providerTotals(traced.requests, 'gpt-4o-mini'));
+        const agent = one(spans, 'invoke_agent mathbot');
+        assert.equal(attr(agent, 'gen_ai.agent.name'), 'mathbot');
+        assert.equal(attr(agent, 'agentops.llm.stream.abandoned'), undefined);
+      });
+    }
   });
 }
