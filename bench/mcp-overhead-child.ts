@@ -1,8 +1,9 @@
 /**
  * One side of the MCP overhead benchmark: runs in a child process, with or without the preload,
  * inside an AgentOps session (so a tools/call takes the full ToolEvent path), and prints its
- * timings as JSON. Two round trips: over stdio to the fixture server process (started under the
- * preload when this side is), and in-memory, client and server in this process.
+ * timings as JSON. Three round trips: over stdio to the fixture server process (started under the
+ * preload when this side is), and in-memory, client and server in this process, with the 1.x SDK
+ * and with the v2 packages.
  */
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -45,14 +46,25 @@ async function main(): Promise<void> {
   const memory = new Client({ name: 'bench', version: '1.0.0' });
   await memory.connect(clientSide);
 
+  // The same in-memory pair on the v2 packages.
+  const v2 = require('@modelcontextprotocol/server') as typeof import('@modelcontextprotocol/server');
+  const { Client: ClientV2 } = require('@modelcontextprotocol/client') as typeof import('@modelcontextprotocol/client');
+  const serverV2 = new v2.McpServer({ name: 'bench-server', version: '1.0.0' });
+  serverV2.registerTool('add', { inputSchema: z.object({ a: z.number(), b: z.number() }) }, async ({ a, b }) => ({ content: [{ type: 'text' as const, text: String(a + b) }] }));
+  const [clientSideV2, serverSideV2] = v2.InMemoryTransport.createLinkedPair();
+  await serverV2.connect(serverSideV2);
+  const memoryV2 = new ClientV2({ name: 'bench', version: '1.0.0' });
+  await memoryV2.connect(clientSideV2);
+
   const run = async (): Promise<Record<string, number>> => {
+    const memoryV2Us = await time(calls, () => memoryV2.callTool({ name: 'add', arguments: { a: 2, b: 3 } }));
     const stdioUs = await time(calls, call(stdio));
     // CPU time of this process (every thread, the export worker's included): less sensitive than
     // wall time to other load on the machine.
     const cpu0 = process.cpuUsage();
     const memoryUs = await time(calls, call(memory));
     const cpu = process.cpuUsage(cpu0);
-    return { stdioUs, memoryUs, memoryCpuUs: (cpu.user + cpu.system) / (calls + Math.min(100, calls)) };
+    return { stdioUs, memoryUs, memoryCpuUs: (cpu.user + cpu.system) / (calls + Math.min(100, calls)), memoryV2Us };
   };
   let result: Record<string, number>;
   if (process.env.SESSION === '1') {
@@ -66,6 +78,8 @@ async function main(): Promise<void> {
   await stdio.close();
   await memory.close();
   await server.close();
+  await memoryV2.close();
+  await serverV2.close();
   console.log(JSON.stringify({ ...result, calls }));
 }
 

@@ -17,6 +17,7 @@ interface Side {
   stdioUs: number;
   memoryUs: number;
   memoryCpuUs: number;
+  memoryV2Us: number;
   calls: number;
 }
 
@@ -57,6 +58,7 @@ export async function run(): Promise<BenchRow[]> {
   for (const [key, label, note] of [
     ['stdioUs', 'over stdio', 'the fixture server as a child process, @modelcontextprotocol/sdk 1.32'],
     ['memoryUs', 'in-memory', 'client and server in one process: the CPU cost alone'],
+    ['memoryV2Us', 'in-memory, v2 packages', 'the same with @modelcontextprotocol/client and /server 2.4'],
   ] as const) {
     const b = median(base.map((s) => s[key]));
     const t = median(traced.map((s) => s[key]));
