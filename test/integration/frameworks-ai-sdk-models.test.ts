@@ -5,30 +5,17 @@
  * `ToolLoopAgent` class (`generate()`, `stream()`). Both majors, as in frameworks-ai-sdk.test.ts.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GATEWAY_PATH } from '../helpers/gateway-wire';
-import { startLlmServer, type LlmServer } from '../helpers/llm-server';
-import { attr, startOtlpReceiver, treeOf, type OtlpReceiver } from '../helpers/otlp-receiver';
-import { aiSdkVariants, assertOneTrace, assertTotals, byKind, named, NODE_MAJOR, one, providerTotals, runApp, spanTotals, type AppRun } from './frameworks-support';
+import { attr, treeOf } from '../helpers/otlp-receiver';
+import { aiSdkVariants, assertOneTrace, assertTotals, byKind, named, NODE_MAJOR, one, providerTotals, runApp, spanTotals, type AppRun, useFrameworkServers } from './frameworks-support';
 
-let llm: LlmServer;
-let receiver: OtlpReceiver;
-const dirs: string[] = [];
-before(async () => {
-  llm = await startLlmServer();
-  receiver = await startOtlpReceiver();
-});
-after(async () => {
-  await llm.close();
-  await receiver.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const servers = useFrameworkServers();
 
 /** A ToolLoopAgent run with one tool call: the agent (a session agent beside the app's), its two model requests and its tool. */
 const AGENT_TREE = ['session', '  invoke_agent writer', '  invoke_agent mathbot', '    chat gpt-4o-mini', '    execute_tool add', '    chat gpt-4o-mini'];
 
-for (const v of aiSdkVariants(dirs)) {
+for (const v of aiSdkVariants(servers.dirs)) {
   const needs = NODE_MAJOR < v.minNode ? ` (skipped: ai ${v.major} needs Node >= ${v.minNode}, this is Node ${NODE_MAJOR})` : '';
   describe(`Vercel AI SDK ${v.major}.x: string model ids and agents${needs}`, function () {
     let dir: string;
@@ -38,7 +25,7 @@ for (const v of aiSdkVariants(dirs)) {
     });
 
     const run = (scenario: string, preload: 'require' | 'import' | 'none', env: Record<string, string> = {}): Promise<AppRun> =>
-      runApp(llm, receiver, path.join(dir, preload === 'import' ? 'ai-sdk.mjs' : 'ai-sdk.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: dir });
+      runApp(servers.llm, servers.receiver, path.join(dir, preload === 'import' ? 'ai-sdk.mjs' : 'ai-sdk.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: dir });
 
     for (const preload of ['require', 'import'] as const) {
       it(`a model given as a string id, resolved through the global provider: one LLM span per request, as for a model object (--${preload})`, async () => {

@@ -5,27 +5,29 @@
  * framework-apps.ts) on every Node.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeAppDir } from '../helpers/framework-apps';
-import { startLlmServer, type LlmServer } from '../helpers/llm-server';
-import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
-import { AI_SDK_FILES, aiSdkVariants, assertOneTrace, assertTotals, byKind, named, NODE_MAJOR, one, parentOf, providerTotals, runApp, spanTotals, type AppRun } from './frameworks-support';
+import { attr, treeOf, type ReceivedSpan } from '../helpers/otlp-receiver';
+import {
+  AI_SDK_FILES,
+  aiSdkVariants,
+  assertOneTrace,
+  assertTotals,
+  byKind,
+  named,
+  NODE_MAJOR,
+  one,
+  parentOf,
+  providerTotals,
+  runApp,
+  spanTotals,
+  type AppRun,
+  useFrameworkServers,
+} from './frameworks-support';
 
-let llm: LlmServer;
-let receiver: OtlpReceiver;
-const dirs: string[] = [];
-before(async () => {
-  llm = await startLlmServer();
-  receiver = await startOtlpReceiver();
-});
-after(async () => {
-  await llm.close();
-  await receiver.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const servers = useFrameworkServers();
 
-const VARIANTS = aiSdkVariants(dirs);
+const VARIANTS = aiSdkVariants(servers.dirs);
 
 function sessionSpan(spans: ReceivedSpan[]): ReceivedSpan {
   return one(spans, 'session');
@@ -45,7 +47,7 @@ for (const v of VARIANTS) {
     });
 
     const run = (scenario: string, preload: 'require' | 'import' | 'none', env: Record<string, string> = {}, execArgv?: string[]): Promise<AppRun> =>
-      runApp(llm, receiver, path.join(dir, preload === 'import' ? 'ai-sdk.mjs' : 'ai-sdk.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: dir, execArgv });
+      runApp(servers.llm, servers.receiver, path.join(dir, preload === 'import' ? 'ai-sdk.mjs' : 'ai-sdk.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: dir, execArgv });
 
     for (const preload of ['require', 'import'] as const) {
       it(`generateText with a tool over two steps: one LLM span per request, one tool span, under the call under the agent (--${preload})`, async () => {
@@ -231,9 +233,9 @@ describe('Vercel AI SDK of a major we do not support', () => {
       { name: '@ai-sdk/openai', alias: '@ai-sdk/openai-v3' },
       { name: 'openai', alias: 'openai' },
     ]);
-    dirs.push(dir);
-    const plain = await runApp(llm, receiver, path.join(dir, 'ai-sdk.cjs'), 'none', { SCENARIO: 'generate-tools' }, { cwd: dir });
-    const traced = await runApp(llm, receiver, path.join(dir, 'ai-sdk.cjs'), 'require', { SCENARIO: 'generate-tools' }, { cwd: dir });
+    servers.dirs.push(dir);
+    const plain = await runApp(servers.llm, servers.receiver, path.join(dir, 'ai-sdk.cjs'), 'none', { SCENARIO: 'generate-tools' }, { cwd: dir });
+    const traced = await runApp(servers.llm, servers.receiver, path.join(dir, 'ai-sdk.cjs'), 'require', { SCENARIO: 'generate-tools' }, { cwd: dir });
     assert.deepEqual(traced.result, plain.result);
     const warnings = traced.res.logs.filter((l) => typeof l.msg === 'string' && l.msg.includes('not supported'));
     assert.equal(warnings.length, 1, JSON.stringify(traced.res.logs));

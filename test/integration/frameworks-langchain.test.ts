@@ -9,27 +9,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../helpers/child';
 import { makeRelabelledPackageApp } from '../helpers/framework-apps';
-import { startLlmServer, type LlmServer } from '../helpers/llm-server';
-import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
-import { assertOneTrace, assertTotals, byKind, named, one, parentOf, providerTotals, runApp, spanTotals, type AppRun } from './frameworks-support';
+import { attr, treeOf, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { assertOneTrace, assertTotals, byKind, named, one, parentOf, providerTotals, runApp, spanTotals, type AppRun, useFrameworkServers } from './frameworks-support';
 
-let llm: LlmServer;
-let receiver: OtlpReceiver;
-const dirs: string[] = [];
-before(async () => {
-  llm = await startLlmServer();
-  receiver = await startOtlpReceiver();
-});
-after(async () => {
-  await llm.close();
-  await receiver.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const servers = useFrameworkServers();
 
 const DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'frameworks');
 
 function run(scenario: string, preload: 'require' | 'import' | 'none', env: Record<string, string> = {}): Promise<AppRun> {
-  return runApp(llm, receiver, path.join(DIR, preload === 'import' ? 'langchain.mjs' : 'langchain.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: DIR });
+  return runApp(servers.llm, servers.receiver, path.join(DIR, preload === 'import' ? 'langchain.mjs' : 'langchain.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: DIR });
 }
 
 const AGENT_TREE = [
@@ -71,7 +59,7 @@ function sessionId(spans: ReceivedSpan[]): string {
 
 /** The LLM spans the openai instrumentation made (it knows the server and the fingerprint). */
 function fromSdk(spans: ReceivedSpan[]): ReceivedSpan[] {
-  return byKind(spans, 'llms').filter((s) => attr(s, 'openai.response.system_fingerprint') === 'fp_test' && attr(s, 'server.port') === BigInt(llm.port));
+  return byKind(spans, 'llms').filter((s) => attr(s, 'openai.response.system_fingerprint') === 'fp_test' && attr(s, 'server.port') === BigInt(servers.llm.port));
 }
 
 describe('LangChain.js', () => {
@@ -212,10 +200,10 @@ describe('LangChain.js', () => {
 
   it('a @langchain/core major we do not support: one warning naming the package and version, the app runs untouched', async () => {
     const { dir, nodePath } = makeRelabelledPackageApp(['frameworks/langchain-plain.cjs'], '@langchain/core', '0.3.80');
-    dirs.push(dir);
+    servers.dirs.push(dir);
     const opts = { cwd: dir, execArgv: ['--preserve-symlinks'] };
-    const plain = await runApp(llm, receiver, path.join(dir, 'langchain-plain.cjs'), 'none', { NODE_PATH: nodePath }, opts);
-    const traced = await runApp(llm, receiver, path.join(dir, 'langchain-plain.cjs'), 'require', { NODE_PATH: nodePath }, opts);
+    const plain = await runApp(servers.llm, servers.receiver, path.join(dir, 'langchain-plain.cjs'), 'none', { NODE_PATH: nodePath }, opts);
+    const traced = await runApp(servers.llm, servers.receiver, path.join(dir, 'langchain-plain.cjs'), 'require', { NODE_PATH: nodePath }, opts);
     assert.deepEqual(traced.result, plain.result);
     assert.deepEqual(traced.result, { value: 42 });
     const warnings = traced.res.logs.filter((l) => typeof l.msg === 'string' && l.msg.includes('not supported'));
@@ -228,8 +216,15 @@ describe('LangChain.js', () => {
       '@langchain/core',
       JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@langchain/core/package.json'), 'utf8')).version as string,
     );
-    dirs.push(real.dir);
-    const supported = await runApp(llm, receiver, path.join(real.dir, 'langchain-plain.cjs'), 'require', { NODE_PATH: real.nodePath }, { cwd: real.dir, execArgv: ['--preserve-symlinks'] });
+    servers.dirs.push(real.dir);
+    const supported = await runApp(
+      servers.llm,
+      servers.receiver,
+      path.join(real.dir, 'langchain-plain.cjs'),
+      'require',
+      { NODE_PATH: real.nodePath },
+      { cwd: real.dir, execArgv: ['--preserve-symlinks'] },
+    );
     assert.equal(named(supported.spans, 'chain RunnableLambda').length, 1);
   });
 });

@@ -5,14 +5,38 @@
  */
 import * as assert from 'node:assert/strict';
 import { costUsd, NO_OVERRIDES } from '../../instrumentations/genai/prices';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT, runNode, type ChildResult, type RunOptions } from '../helpers/child';
 import { makeAppDir } from '../helpers/framework-apps';
 import { GATEWAY_PATH, GATEWAY_USAGE } from '../helpers/gateway-wire';
-import { ANTHROPIC_USAGE, CHAT_USAGE, RESPONSES_USAGE, type LlmRequestRecord, type LlmServer } from '../helpers/llm-server';
-import { attr, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { ANTHROPIC_USAGE, CHAT_USAGE, RESPONSES_USAGE, startLlmServer, type LlmRequestRecord, type LlmServer } from '../helpers/llm-server';
+import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
 
 export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+/** What a framework test file shares: the loopback LLM server and OTLP receiver, and the app directories it made. */
+export interface FrameworkServers {
+  llm: LlmServer;
+  receiver: OtlpReceiver;
+  /** Removed after the file's tests. */
+  dirs: string[];
+}
+
+/** Starts the servers before the file's tests and closes them (and removes `dirs`) after. Call at the file's top level. */
+export function useFrameworkServers(): FrameworkServers {
+  const servers = { dirs: [] as string[] } as FrameworkServers;
+  before(async () => {
+    servers.llm = await startLlmServer();
+    servers.receiver = await startOtlpReceiver();
+  });
+  after(async () => {
+    await servers.llm.close();
+    await servers.receiver.close();
+    for (const d of servers.dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return servers;
+}
 
 export const AI_SDK_FILES = ['frameworks/ai-sdk-flow.cjs', 'frameworks/ai-sdk.cjs', 'frameworks/ai-sdk.mjs'];
 
