@@ -314,6 +314,13 @@ export async function sql<R extends Record<string, unknown> = Record<string, unk
 
 const tempDirs: string[] = [];
 
+/**
+ * A spool file holding spans: pending, or claimed by a replay. An app that exits while its own
+ * replay of the spool is under way leaves its claim behind; a claim of a dead process is stale
+ * and the next replayer takes the file, so such a file is spooled as much as a pending one.
+ */
+export const SPOOL_FILE = /\.spool(\.claimed\.\d+\.[0-9a-f]+)?$/;
+
 /** A fresh temporary directory (for spools); removed with the server, or by the next run if killed. */
 export function tempDir(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${process.pid}-tmp-`));

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cleanEnv, runNode, waitForOutput, REPO_ROOT, type ChildResult } from '../helpers/child';
 import { startOtlpReceiver } from '../helpers/otlp-receiver';
-import { createTestDatabase, eventually, sql, tempDir } from '../helpers/postgres';
+import { createTestDatabase, eventually, sql, SPOOL_FILE, tempDir } from '../helpers/postgres';
 import { CORE_VARIABLES } from '../../src/config/variables';
 import { describePostgresConfig } from '../../src/exporters/postgres';
 import { tableNames } from '../../src/exporters/postgres/identifier';
@@ -393,7 +393,7 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       assert.equal(app.code, 0, app.stderr);
       const sessionId = (JSON.parse(app.stdout.trim()) as Reported).sessionId;
       assert.ok(
-        fs.readdirSync(spool).some((f) => f.endsWith('.spool')),
+        fs.readdirSync(spool).some((f) => SPOOL_FILE.test(f)),
         'the app spooled its spans',
       );
 
@@ -401,7 +401,7 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       assert.equal(failed.code, 1);
       assert.match(failed.stderr, /replay stopped: cannot connect to PostgreSQL/);
       assert.ok(
-        fs.readdirSync(spool).some((f) => f.endsWith('.spool')),
+        fs.readdirSync(spool).some((f) => SPOOL_FILE.test(f)),
         'nothing lost when the database is down',
       );
 

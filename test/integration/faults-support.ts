@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT, runNode, type ChildResult, type RunOptions } from '../helpers/child';
-import { eventually, sql } from '../helpers/postgres';
+import { eventually, SPOOL_FILE, sql } from '../helpers/postgres';
 
 export const fixture = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures', name);
 
@@ -261,7 +261,7 @@ export function spoolRows(dir: string): string[] {
     try {
       const lines: string[] = [];
       for (const name of fs.readdirSync(dir).sort()) {
-        if (!/\.spool(\.claimed\.\d+\.[0-9a-f]+)?$/.test(name)) continue;
+        if (!SPOOL_FILE.test(name)) continue;
         const text = fs.readFileSync(path.join(dir, name), 'utf8');
         const body = text.slice(text.indexOf('\n') + 1);
         for (const l of body.split('\n')) if (l !== '') lines.push(l);

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runNode, REPO_ROOT } from '../helpers/child';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
-import { createTestDatabase, sql, tempDir } from '../helpers/postgres';
+import { createTestDatabase, sql, SPOOL_FILE, tempDir } from '../helpers/postgres';
 
 const fixture = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures', name);
 
@@ -144,7 +144,7 @@ describe('security: no injection through configuration or span data', function (
     });
     assert.equal(down.code, 0, down.stderr);
     assert.ok(
-      fs.readdirSync(spoolDir).some((f) => f.endsWith('.spool')),
+      fs.readdirSync(spoolDir).some((f) => SPOOL_FILE.test(f)),
       'spooled under the literal path',
     );
     assert.deepEqual(fs.readdirSync(parent), [path.basename(spoolDir)], 'nothing else was created next to it');

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runNode, REPO_ROOT } from '../helpers/child';
-import { tempDir } from '../helpers/postgres';
+import { SPOOL_FILE, tempDir } from '../helpers/postgres';
 
 const fixture = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures', name);
 const mode = (p: string): number => fs.statSync(p).mode & 0o777;
@@ -39,7 +39,7 @@ describe('security: spool file permissions', function () {
     // A spool file the exiting app had begun to replay keeps its claim suffix (the next process
     // reclaims it): it is spooled all the same, and its mode is checked like the others.
     assert.ok(
-      files.some((f) => /\.spool(\.claimed\.\d+\.[0-9a-f]+)?$/.test(f)),
+      files.some((f) => SPOOL_FILE.test(f)),
       `something was spooled: ${files.join(', ')}`,
     );
     for (const f of files) assert.equal(octal(mode(path.join(dir, f))), '600', f);
