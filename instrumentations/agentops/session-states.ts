@@ -28,6 +28,11 @@ export interface SessionState {
 
 export const states = new Map<Session, SessionState>();
 
+/** Whether `session` is open and traced: an instrumentation records its events in it, else it makes spans of its own. */
+export function isTraced(session: Session | undefined): session is Session {
+  return session !== undefined && !session.ended && states.has(session);
+}
+
 /**
  * The parent of a new span in the session: the active span when it is an open span of this
  * session belonging to the same agent (an action running the event), else the agent's span,

@@ -5,7 +5,7 @@
  * does), else a span of its own under the framework's.
  */
 import { context, SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
-import { isWrapped } from '@opentelemetry/instrumentation';
+import { isTraced } from '../agentops/session-states';
 import { LLMEvent } from '../../src/client';
 import { stats } from '../../src/shared/stats';
 import * as AS from '../agentops/semconv';
@@ -34,7 +34,7 @@ export function recordFinishedLlmCall(deps: RecorderDeps, req: LlmRequest, place
   if (err === undefined) applyOutcome(event, req, o, outcome, undefined);
   else applyError(event, err);
   const session = place.session;
-  if (session !== undefined && !session.ended && isWrapped(session.runEvent)) {
+  if (isTraced(session)) {
     const failure: unknown = err;
     const body = err === undefined ? (): Promise<unknown> => Promise.resolve(undefined) : (): Promise<unknown> => Promise.reject(failure);
     context.with(place.ctx, () => {

@@ -6,13 +6,12 @@
  * Outside a session it is a plain span under the active one, or a root.
  */
 import { context, SpanKind, trace, type Attributes, type Context, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
-import { isWrapped } from '@opentelemetry/instrumentation';
 import { getClient, type Session } from '../../src/client';
 import { clientScope } from '../../src/client/context';
 import { autoSession } from './auto-session';
 import { stats } from '../../src/shared/stats';
 import * as AS from '../agentops/semconv';
-import { adoptSpan, sessionParent } from '../agentops/session-states';
+import { adoptSpan, isTraced, sessionParent } from '../agentops/session-states';
 import { markSpanError } from './span-error';
 
 /** Where a framework span or event belongs: the context of its parent, its session and agent. */
@@ -31,7 +30,7 @@ export interface FrameworkSpan extends Placement {
 /** The session a call made now belongs to, if it is traced, and the current agent in it. */
 export function currentPlacement(): Placement {
   let session: Session | undefined = getClient()?.currentSession() ?? autoSession();
-  if (session !== undefined && (session.ended || !isWrapped(session.runEvent))) session = undefined;
+  if (!isTraced(session)) session = undefined;
   const scope = clientScope.getStore();
   const agentId = session !== undefined && scope?.session === session ? scope.agent?.id : undefined;
   if (session === undefined) return { ctx: context.active(), session, agentId: undefined };

@@ -10,7 +10,7 @@
  * call goes on untraced.
  */
 import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Meter, type Span, type Tracer } from '@opentelemetry/api';
-import { isWrapped } from '@opentelemetry/instrumentation';
+import { isTraced } from '../agentops/session-states';
 import { getClient, LLMEvent, type Session } from '../../src/client';
 import { errorTypeName } from '../../src/client/error-type';
 import { nowNs } from '../../src/client/timestamps';
@@ -127,7 +127,7 @@ export function resolveParent(): ParentInfo {
 }
 
 function canRecord(session: Session | undefined): session is Session {
-  return session !== undefined && !session.ended && isWrapped(session.runEvent);
+  return isTraced(session);
 }
 
 export function spanName(req: Pick<LlmRequest, 'operation' | 'requestModel'>): string {

@@ -13,12 +13,12 @@
  * The app gets what the SDK returns: a promise derived from it that settles the same way.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { isWrapped } from '@opentelemetry/instrumentation';
 import { ErrorEvent, ToolEvent, type Session } from '../../src/client';
 import { clientScope } from '../../src/client/context';
 import { logger } from '../../src/shared/logger';
 import { stats } from '../../src/shared/stats';
 import { setEventSpanShape } from '../agentops/event-span-shape';
+import { isTraced } from '../agentops/session-states';
 import * as AS from '../agentops/semconv';
 import * as AU from '../agentops/utils';
 import { resolveParent } from '../genai/recorder';
@@ -128,7 +128,7 @@ function insideToolEvent(ctx: Context): boolean {
 }
 
 function canRecord(session: Session | undefined): session is Session {
-  return session !== undefined && !session.ended && isWrapped(session.runEvent);
+  return isTraced(session);
 }
 
 function sessionAttribute(protocol: ProtocolThis): AttributeMap {

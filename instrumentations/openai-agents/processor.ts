@@ -9,7 +9,7 @@
  * cost) and asks this processor where it belongs (`resolveParent`), so a model call is one span.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { isWrapped } from '@opentelemetry/instrumentation';
+import { isTraced } from '../agentops/session-states';
 import { ActionEvent, getClient, ToolEvent, type Agent, type Session } from '../../src/client';
 import { autoSession } from '../genai/auto-session';
 import { logger } from '../../src/shared/logger';
@@ -133,7 +133,7 @@ export class AgentOpsTracingProcessor implements AgentsTracingProcessor {
   }
 
   private usableSession(session: Session | undefined): Session | undefined {
-    return session !== undefined && !session.ended && isWrapped(session.runEvent) ? session : undefined;
+    return isTraced(session) ? session : undefined;
   }
 
   /** The node of the span's parent, else of its trace; an unknown trace (processor added mid-run) gets one now. */

@@ -1,4 +1,5 @@
-import { clientScope } from './context';
+import { runInScope } from './context';
+import { activeHooks } from './hooks';
 import type { Session } from './session';
 import { nowNs } from './timestamps';
 
@@ -41,12 +42,13 @@ export class Agent {
 
   /** Runs `fn` with this agent (and its session) current, and returns what `fn` returns. */
   run<T>(fn: () => T): T {
-    return clientScope.run({ session: this.session, agent: this }, fn);
+    return runInScope({ session: this.session, agent: this }, fn);
   }
 
   /** Ends the agent. Its session ends it anyway; ending twice is harmless. */
   end(): void {
     if (this.endTimeNs_ !== undefined) return;
     this.endTimeNs_ = nowNs();
+    activeHooks()?.agentEnded(this);
   }
 }

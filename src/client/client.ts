@@ -1,5 +1,6 @@
 import { clientScope } from './context';
 import type { Event } from './events';
+import { activeHooks } from './hooks';
 import { clientLog } from './log';
 import { Session, type EndState, type SessionOptions } from './session';
 
@@ -12,7 +13,7 @@ export interface ClientOptions {
 
 /**
  * The process's AgentOps client: starts sessions and keeps the open ones. It knows nothing of
- * tracing; the preload adds that by patching these classes.
+ * tracing: the preload adds that through the hook in ./hooks.ts, which sessions and agents call.
  */
 export class Client {
   readonly tags: string[];
@@ -32,6 +33,7 @@ export class Client {
       session = Session._create(this, { ...options, sessionId: undefined }, this.tags);
     }
     this.open.set(session.id, session);
+    activeHooks()?.sessionStarted(session);
     return session;
   }
 

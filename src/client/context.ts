@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Agent } from './agent';
+import { activeHooks } from './hooks';
 import type { Session } from './session';
 
 /**
@@ -13,3 +14,9 @@ export interface ClientScope {
 }
 
 export const clientScope = new AsyncLocalStorage<ClientScope>();
+
+/** Runs `fn` with `scope` current, and in its tracing context when a hook is registered. */
+export function runInScope<T>(scope: ClientScope, fn: () => T): T {
+  const hooks = activeHooks();
+  return hooks === undefined ? clientScope.run(scope, fn) : hooks.runInScope(scope, () => clientScope.run(scope, fn));
+}

@@ -1,6 +1,7 @@
 import { Agent, type AgentOptions } from './agent';
-import { clientScope } from './context';
+import { clientScope, runInScope } from './context';
 import { ActionEvent, ErrorEvent, Event, ToolEvent } from './events';
+import { activeHooks } from './hooks';
 import { isValidUuid, newId, normalizeUuid } from './ids';
 import { clientLog } from './log';
 import { nowNs } from './timestamps';
@@ -97,12 +98,13 @@ export class Session {
       return agent;
     }
     this.agents.set(agent.id, agent);
+    activeHooks()?.agentCreated(this, agent);
     return agent;
   }
 
   /** Runs `fn` with this session current (for module-level `record()`), and returns its result. */
   run<T>(fn: () => T): T {
-    return clientScope.run({ session: this }, fn);
+    return runInScope({ session: this }, fn);
   }
 
   /**
@@ -131,6 +133,7 @@ export class Session {
     if (counts[event.eventType] !== undefined) counts[event.eventType]++;
     this.events.push(event);
     if (this.events.length > this.owner.maxEventsKept) this.events.shift();
+    activeHooks()?.eventRecorded(this, event);
     return event;
   }
 
@@ -163,9 +166,10 @@ export class Session {
       const scope = clientScope.getStore();
       if (scope?.agent !== undefined && scope.session === this) event.agentId = scope.agent.id;
     }
+    const hooks = activeHooks();
     let result: R;
     try {
-      result = fn();
+      result = hooks === undefined ? fn() : hooks.runEventBody(this, event, fn);
     } catch (err) {
       this.failEvent(event, err);
       throw err;
@@ -214,6 +218,7 @@ export class Session {
     for (const agent of this.agents.values()) agent.end();
     this.end_ = { timeNs: nowNs(), state, reason: typeof reason === 'string' ? reason : reason === undefined ? undefined : String(reason) };
     this.owner._sessionEnded(this);
+    activeHooks()?.sessionEnded(this);
     return Promise.resolve();
   }
 }

@@ -9,7 +9,8 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AgentOpsInstrumentation } from '../../instrumentations/agentops/instrumentation';
 import { hrTimeFromNanos, isContentKey } from '../../instrumentations/agentops/utils';
-import { Client, LLMEvent, ToolEvent } from '../../src/client';
+import { isWrapped } from '@opentelemetry/instrumentation';
+import { Agent, Client, LLMEvent, Session, ToolEvent } from '../../src/client';
 import { sessionIdGenerator } from '../../instrumentations/agentops/id-generator';
 import { logger } from '../../src/shared/logger';
 import * as sinon from 'sinon';
@@ -174,5 +175,34 @@ describe('AgentOps instrumentation (in-process)', () => {
     void s.end();
     const recorded = s.events.map((ev) => ev.agentId);
     assert.deepEqual(recorded, [a.id, a.id]);
+  });
+
+  it('reaches the bundled client through its hook, not by patching it, and leaves it alone when disabled', async () => {
+    for (const [name, proto] of [
+      ['Client', Client.prototype],
+      ['Session', Session.prototype],
+      ['Agent', Agent.prototype],
+    ] as const) {
+      for (const [method, value] of Object.entries(Object.getOwnPropertyDescriptors(proto))) assert.ok(!isWrapped(value.value), `${name}.${method} is patched`);
+    }
+    instrumentation.disable();
+    try {
+      const s = new Client().startSession();
+      s.createAgent({ name: 'a' }).run(() => s.record(new ToolEvent({ name: 't' })));
+      await s.end('Success');
+      assert.equal(exporter.getFinishedSpans().length, 0, 'no span while disabled');
+    } finally {
+      instrumentation.enable();
+    }
+    const s = new Client().startSession();
+    s.record(new ToolEvent({ name: 't' }));
+    await s.end('Success');
+    assert.deepEqual(
+      exporter
+        .getFinishedSpans()
+        .map((x) => x.name)
+        .sort(),
+      ['execute_tool t', 'session'],
+    );
   });
 });

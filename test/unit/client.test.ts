@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as sinon from 'sinon';
 import { errorAttributes } from '../../instrumentations/genai/recorder';
 import { ActionEvent, Client, ErrorEvent, LLMEvent, ToolEvent } from '../../src/client';
+import { clientScope, type ClientScope } from '../../src/client/context';
 import { errorTypeName } from '../../src/client/error-type';
+import { activeHooks, registerClientHooks, unregisterClientHooks, type ClientHooks } from '../../src/client/hooks';
 import { logger } from '../../src/shared/logger';
 
 describe('client: sessions, agents and events without tracing', () => {
@@ -168,5 +170,74 @@ describe('client: sessions, agents and events without tracing', () => {
     assert.equal(session.createAgent({ name: 'y', id: 'agent-1' }), a);
     assert.equal(session.agent('agent-1'), a);
     assert.equal(session.createAgent({}).name, 'agent');
+  });
+
+  it('calls the registered hook at each point tracing needs, and nothing once it is unregistered', async () => {
+    const calls: string[] = [];
+    const hooks: ClientHooks = {
+      sessionStarted: (s) => calls.push(`sessionStarted ${s.tags.join()}`),
+      sessionEnded: (s) => calls.push(`sessionEnded ${String(s.endState)}`),
+      agentCreated: (_s, a) => calls.push(`agentCreated ${a.name}`),
+      agentEnded: (a) => calls.push(`agentEnded ${a.name}`),
+      eventRecorded: (_s, e) => calls.push(`eventRecorded ${e.eventType} agent=${e.agentId === undefined ? '-' : 'set'}`),
+      runEventBody<R>(_s: unknown, e: { eventType: string; agentId?: string }, body: () => R): R {
+        calls.push(`runEventBody ${e.eventType} agent=${e.agentId === undefined ? '-' : 'set'}`);
+        return body();
+      },
+      runInScope<T>(scope: ClientScope, fn: () => T): T {
+        calls.push(`runInScope ${scope.agent?.name ?? 'session'}`);
+        const result = fn();
+        // The hook wraps the client's own scope: inside `fn` the scope is current, outside it is not.
+        calls.push(`scope outside fn ${clientScope.getStore() === undefined ? 'none' : 'set'}`);
+        return result;
+      },
+    };
+    const previous = activeHooks();
+    registerClientHooks(hooks);
+    try {
+      const session = new Client({ tags: ['hooked'] }).startSession();
+      const agent = session.createAgent({ name: 'a' });
+      session.createAgent({ name: 'dup', id: agent.id });
+      const tool = session.recordTool('t', (x: number) => x * 2);
+      assert.equal(
+        agent.run(() => tool(21)),
+        42,
+      );
+      const boom = new Error('boom');
+      assert.throws(
+        () =>
+          session.run(() =>
+            session.recordAction('fail', () => {
+              throw boom;
+            })(),
+          ),
+        (err) => err === boom,
+      );
+      agent.end();
+      agent.end();
+      await session.end('Success');
+      assert.deepEqual(calls, [
+        'sessionStarted hooked',
+        'agentCreated a',
+        'runInScope a',
+        'runEventBody tools agent=set',
+        'eventRecorded tools agent=set',
+        'scope outside fn none',
+        'runInScope session',
+        'runEventBody actions agent=-',
+        'eventRecorded errors agent=-',
+        'eventRecorded actions agent=-',
+        'agentEnded a',
+        'sessionEnded Success',
+      ]);
+    } finally {
+      unregisterClientHooks(hooks);
+      if (previous !== undefined) registerClientHooks(previous);
+    }
+    calls.length = 0;
+    const later = new Client().startSession();
+    later.record(new ToolEvent());
+    await later.end();
+    assert.deepEqual(calls, [], 'an unregistered hook is not called');
   });
 });
