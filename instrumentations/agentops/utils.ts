@@ -86,16 +86,18 @@ export function eventSpanName(event: Event): string {
   }
 }
 
-/** Attributes known when the span starts (enough for samplers and for a span ended later). */
-export function eventStartAttributes(event: Event, session: Session, agent: Agent | undefined, o: MappingOptions): Attributes {
+/** Attributes known when the span starts (enough for samplers and for a span ended later); no session: an event outside any. */
+export function eventStartAttributes(event: Event, session: Session | undefined, agent: Agent | undefined, o: MappingOptions): Attributes {
   const attrs: Attributes = {
     [S.ATTR_SERVICE_NAME]: o.serviceName,
     [S.ATTR_SPAN_KIND]: String(event.eventType),
-    [S.ATTR_SESSION_ID]: session.id,
-    [S.ATTR_GEN_AI_CONVERSATION_ID]: session.id,
     [S.ATTR_EVENT_ID]: event.id,
     [S.ATTR_EVENT_TYPE]: String(event.eventType),
   };
+  if (session !== undefined) {
+    attrs[S.ATTR_SESSION_ID] = session.id;
+    attrs[S.ATTR_GEN_AI_CONVERSATION_ID] = session.id;
+  }
   if (event.agentId !== undefined) {
     attrs[S.ATTR_AGENT_ID] = String(event.agentId);
     attrs[S.ATTR_GEN_AI_AGENT_ID] = String(event.agentId);

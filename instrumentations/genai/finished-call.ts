@@ -1,17 +1,14 @@
 /**
  * An LLM call known only once it is over: a framework reported it (LangChain's model run) and no
- * SDK instrumentation saw a request for it. It gets the span a live call gets, with the call's own
- * start time: in a session an `LLMEvent` (a failure records its ErrorEvent too, as a live call's
- * does), else a span of its own under the framework's.
+ * SDK instrumentation saw a request for it. It is run as a live call is (agentops/event-runner.ts),
+ * with the call's own start and end times: in a session an `LLMEvent` (a failure records its
+ * ErrorEvent too), else a span of its own under the framework's.
  */
-import { context, SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
-import { isTraced } from '../agentops/session-states';
 import { LLMEvent } from '../../src/client';
-import { stats } from '../../src/shared/stats';
-import * as AS from '../agentops/semconv';
-import * as AU from '../agentops/utils';
+import { logger } from '../../src/shared/logger';
+import { runEvent } from '../agentops/event-runner';
 import type { Placement } from './framework-span';
-import { applyError, applyOutcome, spanName, type RecorderDeps } from './recorder';
+import { applyError, applyOutcome, type RecorderDeps } from './recorder';
 import * as S from './semconv';
 import type { LlmOutcome, LlmRequest } from './types';
 
@@ -33,20 +30,11 @@ export function recordFinishedLlmCall(deps: RecorderDeps, req: LlmRequest, place
   });
   if (err === undefined) applyOutcome(event, req, o, outcome, undefined);
   else applyError(event, err);
-  const session = place.session;
-  if (isTraced(session)) {
-    const failure: unknown = err;
-    const body = err === undefined ? (): Promise<unknown> => Promise.resolve(undefined) : (): Promise<unknown> => Promise.reject(failure);
-    context.with(place.ctx, () => {
-      const p = session.runEvent(event, body);
-      p.then(noop, noop);
-    });
-    return;
+  const failure: unknown = err;
+  const body = err === undefined ? (): Promise<unknown> => Promise.resolve(undefined) : (): Promise<unknown> => Promise.reject(failure);
+  try {
+    runEvent({ tracer: deps.tracer, options: () => o }, place, event, body).then(noop, noop);
+  } catch (e) {
+    logger.limited('warn', 'llm-finished-call', 'recording a finished LLM call failed; the app is unaffected', { error: e });
   }
-  const attrs: Attributes = { [AS.ATTR_SERVICE_NAME]: o.serviceName, [AS.ATTR_SPAN_KIND]: 'llms', [AS.ATTR_EVENT_ID]: event.id, [AS.ATTR_EVENT_TYPE]: 'llms' };
-  stats.spanCreated('llms');
-  const span = deps.tracer.startSpan(spanName(req), { kind: SpanKind.INTERNAL, startTime: AU.hrTimeFromNanos(startNs), attributes: attrs }, place.ctx);
-  span.setAttributes(AU.eventEndAttributes(event, { serviceName: o.serviceName, captureContent: o.captureContent, maxAttributeLength: o.maxAttributeLength }, {}));
-  if (err !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: o.captureContent && err instanceof Error ? err.message : undefined });
-  span.end(AU.hrTimeFromNanos(event.endTimeNs ?? startNs));
 }

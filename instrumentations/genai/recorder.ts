@@ -1,24 +1,21 @@
 /**
- * Turns one LLM call into one span. When an AgentOps session is current (the process client's
- * `currentSession()`, else the AGENTOPS_AUTO_SESSION session), the call is an `LLMEvent` run
- * through `session.runEvent`, so the AgentOps instrumentation starts its span when the call starts,
- * nests it under the current agent, counts it in the session, and ends it when the response or the
- * stream completes. Otherwise the span is made here with the same name and attributes: a child of
- * the active span, or a root span (its own trace) when there is none.
+ * Turns one LLM call into one span, one way wherever the call is made: the call is an `LLMEvent`
+ * run by the event runner (agentops/event-runner.ts) where it belongs. In an AgentOps session (the
+ * process client's `currentSession()`, else the AGENTOPS_AUTO_SESSION session, or where an agents
+ * run puts it) the session counts it and its span nests under the current agent; outside any, the
+ * span is a child of the active span, or a root span (its own trace) when there is none. The span
+ * starts with the call and ends when the response or the stream completes.
  *
  * Nothing here may throw into the app: every failure of ours is logged (rate-limited) and the SDK
  * call goes on untraced.
  */
-import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Meter, type Span, type Tracer } from '@opentelemetry/api';
-import { isTraced } from '../agentops/session-states';
+import { context, createContextKey, type Context, type Meter, type Tracer } from '@opentelemetry/api';
 import { getClient, LLMEvent, type Session } from '../../src/client';
 import { errorTypeName } from '../../src/client/error-type';
 import { nowNs } from '../../src/client/timestamps';
-import { autoSession } from './auto-session';
 import { logger } from '../../src/shared/logger';
-import { stats } from '../../src/shared/stats';
-import * as AU from '../agentops/utils';
-import * as AS from '../agentops/semconv';
+import { runEvent } from '../agentops/event-runner';
+import { autoSession } from './auto-session';
 import { boundedJson } from './messages';
 import { recordCallMetrics } from './metrics';
 import { costUsd } from './prices';
@@ -126,10 +123,6 @@ export function resolveParent(): ParentInfo {
   return { ctx: context.active(), session };
 }
 
-function canRecord(session: Session | undefined): session is Session {
-  return isTraced(session);
-}
-
 export function spanName(req: Pick<LlmRequest, 'operation' | 'requestModel'>): string {
   return req.requestModel !== undefined && req.requestModel !== '' ? `${req.operation} ${req.requestModel}` : req.operation;
 }
@@ -150,8 +143,37 @@ function startCall(deps: RecorderDeps, req: LlmRequest): Started {
     },
   });
   parent.onLlmCall?.();
-  const started = canRecord(parent.session) ? startInSession(req, o, parent, parent.session, event) : startStandalone(deps, req, o, parent, event);
-  return { run: started.run, call: measured(deps.meter, req, started.call) };
+  let settle!: (failed: boolean, err?: unknown) => void;
+  const done = new Promise<undefined>((resolve, reject) => {
+    settle = (failed, err) => (failed ? reject(err) : resolve(undefined));
+  });
+  const call = onceCall(
+    (outcome, extra) => {
+      guard('end', () => applyOutcome(event, req, o, outcome, extra));
+      settle(false);
+    },
+    (err, extra) => {
+      guard('fail', () => applyError(event, err, extra));
+      settle(true, err);
+    },
+  );
+  const run = (fn: () => void): void => {
+    // The SDK call runs in the event's body, its span active and nested instrumented layers muted.
+    const muted = (): void => context.with(context.active().setValue(LLM_CALL_KEY, true), fn);
+    let ran = false;
+    try {
+      const recorded = runEvent({ tracer: deps.tracer, options: () => o }, parent, event, () => {
+        ran = true;
+        muted();
+        return done;
+      });
+      recorded.then(noop, noop);
+    } catch (err) {
+      logger.limited('warn', 'llm-run-event', 'recording an LLM event failed; the call is unaffected', { error: err });
+      if (!ran) muted();
+    }
+  };
+  return { run, call: measured(deps.meter, req, call) };
 }
 
 /** The call handle, recording the GenAI client metrics when the call ends (first end or fail only). */
@@ -242,77 +264,6 @@ export function errorAttributes(err: unknown): AttributeMap {
 }
 
 function noop(): void {}
-
-function startInSession(req: LlmRequest, o: GenAiOptions, parent: ParentInfo, session: Session, event: LLMEvent): Started {
-  let settle!: (failed: boolean, err?: unknown) => void;
-  const done = new Promise<undefined>((resolve, reject) => {
-    settle = (failed, err) => (failed ? reject(err) : resolve(undefined));
-  });
-  const call = onceCall(
-    (outcome, extra) => {
-      guard('end', () => applyOutcome(event, req, o, outcome, extra));
-      settle(false);
-    },
-    (err, extra) => {
-      guard('fail', () => applyError(event, err, extra));
-      settle(true, err);
-    },
-  );
-  return {
-    call,
-    run(fn) {
-      context.with(parent.ctx, () => {
-        let p: unknown;
-        try {
-          p = session.runEvent(event, () => {
-            context.with(context.active().setValue(LLM_CALL_KEY, true), fn);
-            return done;
-          });
-        } catch (err) {
-          // runEvent itself failed (not the SDK call: `fn` catches that).
-          logger.limited('warn', 'llm-run-event', 'recording an LLM event failed; the call is unaffected', { error: err });
-        }
-        if (p instanceof Promise) p.then(noop, noop);
-      });
-    },
-  };
-}
-
-function startStandalone(deps: RecorderDeps, req: LlmRequest, o: GenAiOptions, parent: ParentInfo, event: LLMEvent): Started {
-  const startAttrs: Attributes = {
-    [AS.ATTR_SERVICE_NAME]: o.serviceName,
-    [AS.ATTR_SPAN_KIND]: 'llms',
-    [AS.ATTR_EVENT_ID]: event.id,
-    [AS.ATTR_EVENT_TYPE]: 'llms',
-  };
-  for (const [k, v] of Object.entries(event.attributes ?? {})) if (v !== undefined) startAttrs[k] = v;
-  if (req.requestModel !== undefined) startAttrs[S.ATTR_GEN_AI_REQUEST_MODEL] = req.requestModel;
-  if (parent.agentId !== undefined) startAttrs[AS.ATTR_AGENT_ID] = parent.agentId;
-  stats.spanCreated('llms');
-  const span: Span = deps.tracer.startSpan(spanName(req), { kind: SpanKind.INTERNAL, attributes: startAttrs }, parent.ctx);
-  const spanCtx = trace.setSpan(parent.ctx, span);
-  const mapping: AU.MappingOptions = { serviceName: o.serviceName, captureContent: o.captureContent, maxAttributeLength: o.maxAttributeLength, prices: o.prices };
-  const call = onceCall(
-    (outcome, extra) => {
-      guard('end', () => {
-        applyOutcome(event, req, o, outcome, extra);
-        span.setAttributes(AU.eventEndAttributes(event, mapping, {}));
-      });
-      span.end();
-    },
-    (err, extra) => {
-      guard('fail', () => {
-        applyError(event, err, extra);
-        span.setAttributes(AU.eventEndAttributes(event, mapping, {}));
-        const message = err instanceof Error ? err.message : undefined;
-        span.setStatus({ code: SpanStatusCode.ERROR, message: o.captureContent ? message : undefined });
-        if (o.captureContent && err instanceof Error) span.recordException(err);
-      });
-      span.end();
-    },
-  );
-  return { call, run: (fn) => context.with(spanCtx.setValue(LLM_CALL_KEY, true), fn) };
-}
 
 /** A call handle that acts once: whichever of end() and fail() comes first (a stream may report both). */
 function onceCall(onEnd: (outcome: LlmOutcome, extra?: AttributeMap) => void, onFail: (err: unknown, extra?: AttributeMap) => void): LlmCall {

@@ -5,12 +5,15 @@
 import * as assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { context, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AgentOpsInstrumentation } from '../../instrumentations/agentops/instrumentation';
 import { hrTimeFromNanos, isContentKey } from '../../instrumentations/agentops/utils';
 import { isWrapped } from '@opentelemetry/instrumentation';
-import { Agent, Client, LLMEvent, Session, ToolEvent } from '../../src/client';
+import { traceLlmCall, type RecorderDeps } from '../../instrumentations/genai/recorder';
+import type { LlmRequest } from '../../instrumentations/genai/types';
+import { NO_OVERRIDES } from '../../instrumentations/genai/prices';
+import { Agent, Client, init, LLMEvent, Session, ToolEvent } from '../../src/client';
 import { sessionIdGenerator } from '../../instrumentations/agentops/id-generator';
 import { logger } from '../../src/shared/logger';
 import * as sinon from 'sinon';
@@ -204,5 +207,63 @@ describe('AgentOps instrumentation (in-process)', () => {
         .sort(),
       ['execute_tool t', 'session'],
     );
+  });
+
+  it('gives an LLM call the same span in a session and outside one; outside, the failure is on the span itself', async () => {
+    const deps = (captureContent: boolean): RecorderDeps => ({
+      tracer: provider.getTracer('llm-unit'),
+      options: () => ({ serviceName: 'unit', captureContent, maxAttributeLength: 1000, prices: NO_OVERRIDES }),
+    });
+    const req = (): LlmRequest => ({ provider: 'openai', operation: 'chat', requestModel: 'gpt-4o', attributes: { 'server.address': 'localhost' }, prompt: 'hi', streaming: false });
+    const call = (captureContent: boolean, fail: Error | undefined): Promise<string> =>
+      traceLlmCall(
+        deps(captureContent),
+        req,
+        () => Promise.resolve('answer'),
+        (p, handle) => {
+          void p.then(() => (fail === undefined ? handle.end({ responseModel: 'gpt-4o-2024', usage: { inputTokens: 12, outputTokens: 3 }, completion: 'answer' }) : handle.fail(fail)));
+        },
+      );
+    const llmSpan = (): ReadableSpan => {
+      const found = exporter.getFinishedSpans().filter((x) => x.attributes['agentops.event.type'] === 'llms');
+      assert.equal(found.length, 1);
+      return found[0];
+    };
+    const settle = (): Promise<unknown> => new Promise((r) => setTimeout(r, 5));
+
+    assert.equal(await call(true, undefined), 'answer');
+    await settle();
+    const alone = llmSpan();
+    assert.equal(alone.name, 'chat gpt-4o');
+    assert.equal(alone.parentSpanContext, undefined, 'outside a session: its own trace');
+    assert.equal(alone.instrumentationScope.name, 'llm-unit', "outside a session: the LLM instrumentation's own span");
+
+    exporter.reset();
+    const s = init().startSession(); // the process client: where an LLM call looks for its session
+    await s.run(() => call(true, undefined));
+    await settle();
+    await s.end('Success');
+    const inSession = llmSpan();
+    assert.equal(inSession.name, alone.name);
+    assert.equal(inSession.spanContext().traceId, s.id.replace(/-/g, ''));
+    const keys = (x: ReadableSpan): string[] => Object.keys(x.attributes).sort();
+    assert.deepEqual(keys(inSession), [...keys(alone), 'agentops.session.id', 'gen_ai.conversation.id'].sort());
+    for (const k of keys(alone)) if (k !== 'agentops.event.id') assert.deepEqual(inSession.attributes[k], alone.attributes[k], k);
+    assert.equal(alone.attributes['gen_ai.usage.input_tokens'], 12);
+
+    for (const capture of [true, false]) {
+      exporter.reset();
+      assert.equal(await call(capture, new RangeError('quota')), 'answer', 'the app gets what the SDK returned');
+      await settle();
+      const failed = llmSpan();
+      assert.equal(failed.status.code, 2);
+      assert.equal(failed.attributes['error.type'], 'RangeError');
+      assert.equal(failed.status.message, capture ? 'quota' : undefined);
+      assert.deepEqual(
+        failed.events.map((e) => e.name),
+        capture ? ['exception'] : [],
+        'the exception is on the span only when content is captured',
+      );
+    }
   });
 });
