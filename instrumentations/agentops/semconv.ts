@@ -1,23 +1,7 @@
-/** Attribute names: the OpenTelemetry GenAI conventions next to our own `agentops.*` ones. */
-export const ATTR_SERVICE_NAME = 'service.name';
-
-export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
-export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
-export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
-export const ATTR_GEN_AI_AGENT_ID = 'gen_ai.agent.id';
-export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
-export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
-export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
-export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
-export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
-export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
-export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = 'gen_ai.usage.cache_creation.input_tokens';
-export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
-export const ATTR_ERROR_TYPE = 'error.type';
-
-export const GEN_AI_OPERATION_CHAT = 'chat';
-export const GEN_AI_OPERATION_INVOKE_AGENT = 'invoke_agent';
-export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool';
+/**
+ * Our own `agentops.*` attribute names. The OpenTelemetry names come from
+ * `@opentelemetry/semantic-conventions` (stable ones) and ../genai/semconv.ts (GenAI, incubating).
+ */
 
 export const ATTR_SESSION_ID = 'agentops.session.id';
 export const ATTR_SESSION_TAGS = 'agentops.session.tags';

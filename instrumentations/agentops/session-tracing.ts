@@ -10,6 +10,7 @@
  */
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions';
 import type { Agent, Event, Session } from '../../src/client';
 import type { ClientScope } from '../../src/client/context';
 import type { ClientHooks } from '../../src/client/hooks';
@@ -18,6 +19,7 @@ import { stats } from '../../src/shared/stats';
 import { eventSpanShape } from './event-span-shape';
 import { recordFinished, type FinishedSpanSink } from './finished-span';
 import { sessionIdGenerator, sessionIdToTraceId } from './id-generator';
+import * as AS from './semconv';
 import { parentFor, states, type SessionState, type SpanRef } from './session-states';
 import * as U from './utils';
 
@@ -213,14 +215,14 @@ export class SessionTracing implements ClientHooks {
     const at = U.hrTimeFromNanos(event.initTimeNs);
     if (!capture) {
       // Error messages and stacks can quote prompts or provider output: only the type is kept.
-      if (e.exception !== undefined) span.addEvent('exception', { 'exception.type': e.errorType ?? '_OTHER' }, at);
+      if (e.exception !== undefined) span.addEvent('exception', { [ATTR_EXCEPTION_TYPE]: e.errorType ?? '_OTHER' }, at);
     } else if (e.exception instanceof Error) span.recordException(e.exception, at);
     else if (e.exception !== undefined) span.recordException(U.exceptionText(e.exception), at);
     // The failed action or tool is marked too, while it is still open.
     const trigger = e.triggerEvent !== undefined ? state.openEvents.get(e.triggerEvent) : undefined;
     if (trigger !== undefined) {
       trigger.span.setStatus(status);
-      trigger.span.setAttribute('error.type', e.errorType ?? '_OTHER');
+      trigger.span.setAttribute(ATTR_ERROR_TYPE, e.errorType ?? '_OTHER');
     }
   }
 
@@ -231,7 +233,7 @@ export class SessionTracing implements ClientHooks {
     const endTime = session.endTimeNs !== undefined ? U.hrTimeFromNanos(session.endTimeNs) : undefined;
     // Events whose action never settled would otherwise stay open forever.
     for (const ref of state.openEvents.values()) {
-      ref.span.setAttribute('agentops.event.incomplete', true);
+      ref.span.setAttribute(AS.ATTR_EVENT_INCOMPLETE, true);
       ref.span.end(endTime);
     }
     for (const ref of state.agents.values()) if (state.openSpans.has(ref.span)) ref.span.end(endTime);

@@ -4,11 +4,13 @@
  * the client we patch may be another copy of the package than this one.
  */
 import type { Attributes, HrTime } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Agent, ActionEvent, ErrorEvent, Event, LLMEvent, Session, ToolEvent } from '../../src/client';
 import { safeJson, toAttributeText, truncateText } from '../../src/shared/serialize';
 import { costUsd, NO_OVERRIDES, type PriceTable } from '../genai/prices';
-import * as S from './semconv';
+import * as AS from './semconv';
 import type { ContentOptions } from '../../src/config/defaults';
+import * as S from '../genai/semconv';
 
 export interface MappingOptions extends ContentOptions {
   /** AGENTOPS_PRICE_TABLE overrides; the built-in prices apply either way. */
@@ -24,37 +26,37 @@ export function hrTimeFromNanos(ns: bigint): HrTime {
 
 export function sessionSpanAttributes(session: Session, o: MappingOptions): Attributes {
   return {
-    [S.ATTR_SERVICE_NAME]: o.serviceName,
-    [S.ATTR_SPAN_KIND]: S.SPAN_KIND_SESSION,
-    [S.ATTR_SESSION_ID]: session.id,
+    [ATTR_SERVICE_NAME]: o.serviceName,
+    [AS.ATTR_SPAN_KIND]: AS.SPAN_KIND_SESSION,
+    [AS.ATTR_SESSION_ID]: session.id,
     [S.ATTR_GEN_AI_CONVERSATION_ID]: session.id,
-    [S.ATTR_SESSION_TAGS]: session.tags.slice(),
+    [AS.ATTR_SESSION_TAGS]: session.tags.slice(),
   };
 }
 
 export function sessionEndAttributes(session: Session): Attributes {
   const attrs: Attributes = {
-    [S.ATTR_SESSION_END_STATE]: session.endState ?? 'Indeterminate',
+    [AS.ATTR_SESSION_END_STATE]: session.endState ?? 'Indeterminate',
   };
-  if (session.endStateReason !== undefined) attrs[S.ATTR_SESSION_END_STATE_REASON] = truncateText(session.endStateReason, 4096);
+  if (session.endStateReason !== undefined) attrs[AS.ATTR_SESSION_END_STATE_REASON] = truncateText(session.endStateReason, 4096);
   const counts = session.eventCounts as unknown as Record<string, number>;
-  for (const k of Object.keys(counts)) attrs[S.ATTR_SESSION_EVENT_COUNTS_PREFIX + k] = counts[k];
+  for (const k of Object.keys(counts)) attrs[AS.ATTR_SESSION_EVENT_COUNTS_PREFIX + k] = counts[k];
   return attrs;
 }
 
 export function agentSpanName(agent: Agent): string {
-  return `${S.GEN_AI_OPERATION_INVOKE_AGENT} ${agent.name}`;
+  return `${S.OPERATION_INVOKE_AGENT} ${agent.name}`;
 }
 
 export function agentSpanAttributes(agent: Agent, session: Session, o: MappingOptions): Attributes {
   return {
-    [S.ATTR_SERVICE_NAME]: o.serviceName,
-    [S.ATTR_SPAN_KIND]: S.SPAN_KIND_AGENT,
-    [S.ATTR_GEN_AI_OPERATION_NAME]: S.GEN_AI_OPERATION_INVOKE_AGENT,
-    [S.ATTR_SESSION_ID]: session.id,
+    [ATTR_SERVICE_NAME]: o.serviceName,
+    [AS.ATTR_SPAN_KIND]: AS.SPAN_KIND_AGENT,
+    [S.ATTR_GEN_AI_OPERATION_NAME]: S.OPERATION_INVOKE_AGENT,
+    [AS.ATTR_SESSION_ID]: session.id,
     [S.ATTR_GEN_AI_CONVERSATION_ID]: session.id,
-    [S.ATTR_AGENT_ID]: agent.id,
-    [S.ATTR_AGENT_NAME]: agent.name,
+    [AS.ATTR_AGENT_ID]: agent.id,
+    [AS.ATTR_AGENT_NAME]: agent.name,
     [S.ATTR_GEN_AI_AGENT_ID]: agent.id,
     [S.ATTR_GEN_AI_AGENT_NAME]: agent.name,
   };
@@ -66,12 +68,12 @@ export function eventSpanName(event: Event): string {
       const model = (event as LLMEvent).model;
       // An LLM instrumentation may name another operation (`embeddings`) in the event's attributes.
       const op = event.attributes?.[S.ATTR_GEN_AI_OPERATION_NAME];
-      const operation = typeof op === 'string' && op !== '' ? op : S.GEN_AI_OPERATION_CHAT;
+      const operation = typeof op === 'string' && op !== '' ? op : S.OPERATION_CHAT;
       return typeof model === 'string' && model !== '' ? `${operation} ${model}` : operation;
     }
     case 'tools': {
       const name = (event as ToolEvent).name;
-      return typeof name === 'string' && name !== '' ? `${S.GEN_AI_OPERATION_EXECUTE_TOOL} ${name}` : S.GEN_AI_OPERATION_EXECUTE_TOOL;
+      return typeof name === 'string' && name !== '' ? `${S.OPERATION_EXECUTE_TOOL} ${name}` : S.OPERATION_EXECUTE_TOOL;
     }
     case 'actions': {
       const type = (event as ActionEvent).actionType;
@@ -89,17 +91,17 @@ export function eventSpanName(event: Event): string {
 /** Attributes known when the span starts (enough for samplers and for a span ended later); no session: an event outside any. */
 export function eventStartAttributes(event: Event, session: Session | undefined, agent: Agent | undefined, o: MappingOptions): Attributes {
   const attrs: Attributes = {
-    [S.ATTR_SERVICE_NAME]: o.serviceName,
-    [S.ATTR_SPAN_KIND]: String(event.eventType),
-    [S.ATTR_EVENT_ID]: event.id,
-    [S.ATTR_EVENT_TYPE]: String(event.eventType),
+    [ATTR_SERVICE_NAME]: o.serviceName,
+    [AS.ATTR_SPAN_KIND]: String(event.eventType),
+    [AS.ATTR_EVENT_ID]: event.id,
+    [AS.ATTR_EVENT_TYPE]: String(event.eventType),
   };
   if (session !== undefined) {
-    attrs[S.ATTR_SESSION_ID] = session.id;
+    attrs[AS.ATTR_SESSION_ID] = session.id;
     attrs[S.ATTR_GEN_AI_CONVERSATION_ID] = session.id;
   }
   if (event.agentId !== undefined) {
-    attrs[S.ATTR_AGENT_ID] = String(event.agentId);
+    attrs[AS.ATTR_AGENT_ID] = String(event.agentId);
     attrs[S.ATTR_GEN_AI_AGENT_ID] = String(event.agentId);
   }
   if (agent !== undefined) attrs[S.ATTR_GEN_AI_AGENT_NAME] = agent.name;
@@ -111,52 +113,52 @@ export function eventEndAttributes(event: Event, o: MappingOptions, attrs: Attri
   const content = o.captureContent;
   const max = o.maxAttributeLength;
   if (event.agentId !== undefined) {
-    attrs[S.ATTR_AGENT_ID] = String(event.agentId);
+    attrs[AS.ATTR_AGENT_ID] = String(event.agentId);
     attrs[S.ATTR_GEN_AI_AGENT_ID] = String(event.agentId);
   }
   if (content) {
-    if (event.params !== undefined) attrs[S.ATTR_EVENT_PARAMS] = toAttributeText(event.params, max);
-    if (event.returns !== undefined) attrs[S.ATTR_EVENT_RETURNS] = toAttributeText(event.returns, max);
+    if (event.params !== undefined) attrs[AS.ATTR_EVENT_PARAMS] = toAttributeText(event.params, max);
+    if (event.returns !== undefined) attrs[AS.ATTR_EVENT_RETURNS] = toAttributeText(event.returns, max);
   }
   switch (event.eventType) {
     case 'llms': {
       const e = event as LLMEvent;
-      attrs[S.ATTR_GEN_AI_OPERATION_NAME] = S.GEN_AI_OPERATION_CHAT;
+      attrs[S.ATTR_GEN_AI_OPERATION_NAME] = S.OPERATION_CHAT;
       if (typeof e.model === 'string' && e.model !== '') attrs[S.ATTR_GEN_AI_REQUEST_MODEL] = e.model;
       if (isCount(e.promptTokens)) attrs[S.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = e.promptTokens;
       if (isCount(e.completionTokens)) attrs[S.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = e.completionTokens;
       const cost = isCount(e.cost) ? e.cost : priceOf(e, o.prices ?? NO_OVERRIDES);
-      if (cost !== undefined) attrs[S.ATTR_USAGE_COST] = cost;
-      if (e.threadId !== undefined) attrs[S.ATTR_LLM_THREAD_ID] = String(e.threadId);
+      if (cost !== undefined) attrs[AS.ATTR_USAGE_COST] = cost;
+      if (e.threadId !== undefined) attrs[AS.ATTR_LLM_THREAD_ID] = String(e.threadId);
       if (content) {
-        if (e.prompt !== undefined) attrs[S.ATTR_LLM_PROMPT] = toAttributeText(e.prompt, max);
-        if (e.completion !== undefined) attrs[S.ATTR_LLM_COMPLETION] = toAttributeText(e.completion, max);
+        if (e.prompt !== undefined) attrs[AS.ATTR_LLM_PROMPT] = toAttributeText(e.prompt, max);
+        if (e.completion !== undefined) attrs[AS.ATTR_LLM_COMPLETION] = toAttributeText(e.completion, max);
       }
       break;
     }
     case 'tools': {
       const e = event as ToolEvent;
-      attrs[S.ATTR_GEN_AI_OPERATION_NAME] = S.GEN_AI_OPERATION_EXECUTE_TOOL;
+      attrs[S.ATTR_GEN_AI_OPERATION_NAME] = S.OPERATION_EXECUTE_TOOL;
       if (e.name !== undefined) attrs[S.ATTR_GEN_AI_TOOL_NAME] = String(e.name);
-      if (content && e.logs !== undefined) attrs[S.ATTR_LOGS] = toAttributeText(e.logs, max);
+      if (content && e.logs !== undefined) attrs[AS.ATTR_LOGS] = toAttributeText(e.logs, max);
       break;
     }
     case 'actions': {
       const e = event as ActionEvent;
-      if (e.actionType !== undefined) attrs[S.ATTR_ACTION_TYPE] = String(e.actionType);
-      if (content && e.logs !== undefined) attrs[S.ATTR_LOGS] = toAttributeText(e.logs, max);
-      if (content && e.screenshot !== undefined) attrs[S.ATTR_SCREENSHOT] = truncateText(String(e.screenshot), max);
+      if (e.actionType !== undefined) attrs[AS.ATTR_ACTION_TYPE] = String(e.actionType);
+      if (content && e.logs !== undefined) attrs[AS.ATTR_LOGS] = toAttributeText(e.logs, max);
+      if (content && e.screenshot !== undefined) attrs[AS.ATTR_SCREENSHOT] = truncateText(String(e.screenshot), max);
       break;
     }
     case 'errors': {
       const e = event as ErrorEvent;
-      attrs[S.ATTR_ERROR_TYPE] = e.errorType !== undefined ? String(e.errorType) : '_OTHER';
-      if (e.code !== undefined) attrs[S.ATTR_ERROR_CODE] = String(e.code);
-      if (content && e.details !== undefined) attrs[S.ATTR_ERROR_DETAILS] = toAttributeText(e.details, max);
-      if (content && e.logs !== undefined) attrs[S.ATTR_LOGS] = toAttributeText(e.logs, max);
+      attrs[ATTR_ERROR_TYPE] = e.errorType !== undefined ? String(e.errorType) : '_OTHER';
+      if (e.code !== undefined) attrs[AS.ATTR_ERROR_CODE] = String(e.code);
+      if (content && e.details !== undefined) attrs[AS.ATTR_ERROR_DETAILS] = toAttributeText(e.details, max);
+      if (content && e.logs !== undefined) attrs[AS.ATTR_LOGS] = toAttributeText(e.logs, max);
       if (e.triggerEvent !== undefined && e.triggerEvent !== null) {
-        attrs[S.ATTR_ERROR_TRIGGER_EVENT_ID] = String(e.triggerEvent.id);
-        attrs[S.ATTR_ERROR_TRIGGER_EVENT_TYPE] = String(e.triggerEvent.eventType);
+        attrs[AS.ATTR_ERROR_TRIGGER_EVENT_ID] = String(e.triggerEvent.id);
+        attrs[AS.ATTR_ERROR_TRIGGER_EVENT_TYPE] = String(e.triggerEvent.eventType);
       }
       break;
     }

@@ -10,8 +10,8 @@
  * and the tools traced, and for `stream()` its settings chain the end callbacks. The agent object
  * itself is never changed, and the app gets what the method returns.
  */
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { logger } from '../../src/shared/logger';
-import * as AS from '../agentops/semconv';
 import { startAgentSpan, type AgentSpan } from '../genai/agent-span';
 import { currentPlacement } from '../genai/framework-span';
 import * as S from '../genai/semconv';
@@ -74,7 +74,7 @@ export function traceAgentCall(deps: CallDeps, method: 'generate' | 'stream', or
   try {
     if (typeof agent?.prepareCall !== 'function' || agent.settings === null || typeof agent.settings !== 'object') return original.apply(agent, args);
     const o = deps.options();
-    run = startAgentSpan(deps.getTracer(), o, agentName(agent), currentPlacement(), { [AS.ATTR_SERVICE_NAME]: o.serviceName, [A.ATTR_AI_SDK_OPERATION]: `agent.${method}` });
+    run = startAgentSpan(deps.getTracer(), o, agentName(agent), currentPlacement(), { [ATTR_SERVICE_NAME]: o.serviceName, [A.ATTR_AI_SDK_OPERATION]: `agent.${method}` });
     shadow = shadowOf(deps, agent, run, streaming);
   } catch (err) {
     run?.end();

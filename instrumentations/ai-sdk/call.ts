@@ -9,6 +9,7 @@
  * unread (garbage-collected).
  */
 import { context, type Attributes, type Tracer } from '@opentelemetry/api';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { logger } from '../../src/shared/logger';
 import * as AS from '../agentops/semconv';
 import { startFrameworkSpan, type FrameworkSpan, type Placement } from '../genai/framework-span';
@@ -40,7 +41,7 @@ const unread = new FinalizationRegistry<() => void>((end) => {
 function callAttributes(fn: string, model: unknown, serviceName: string): Attributes {
   const m = (model !== null && typeof model === 'object' ? model : {}) as ModelLike;
   const modelId = typeof model === 'string' ? model : m.modelId;
-  const attrs: Attributes = { [AS.ATTR_SERVICE_NAME]: serviceName, [AS.ATTR_SPAN_KIND]: A.SPAN_KIND_AI_SDK_CALL, [A.ATTR_AI_SDK_OPERATION]: fn };
+  const attrs: Attributes = { [ATTR_SERVICE_NAME]: serviceName, [AS.ATTR_SPAN_KIND]: A.SPAN_KIND_AI_SDK_CALL, [A.ATTR_AI_SDK_OPERATION]: fn };
   if (typeof modelId === 'string' && modelId !== '') attrs[S.ATTR_GEN_AI_REQUEST_MODEL] = modelId;
   return attrs;
 }

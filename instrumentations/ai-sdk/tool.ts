@@ -5,6 +5,7 @@
  * The tool's result and error reach the SDK untouched.
  */
 import { context, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { ToolEvent } from '../../src/client';
 import { stats } from '../../src/shared/stats';
 import { toAttributeText } from '../../src/shared/serialize';
@@ -43,9 +44,9 @@ export function runTool(deps: ToolDeps, place: Placement, name: string, execute:
     {
       kind: SpanKind.INTERNAL,
       attributes: {
-        [AS.ATTR_SERVICE_NAME]: o.serviceName,
+        [ATTR_SERVICE_NAME]: o.serviceName,
         [AS.ATTR_SPAN_KIND]: 'tools',
-        [AS.ATTR_GEN_AI_OPERATION_NAME]: S.OPERATION_EXECUTE_TOOL,
+        [S.ATTR_GEN_AI_OPERATION_NAME]: S.OPERATION_EXECUTE_TOOL,
         ...attributes,
         ...(o.captureContent && args[0] !== undefined ? { [S.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: toAttributeText(args[0], o.maxAttributeLength) } : {}),
       },

@@ -210,7 +210,7 @@ function watchOutput(output: unknown, p: CallPlan, call: LlmCall, sentAt: number
       call.end(acc.outcome(), {
         ...server.value,
         ...response,
-        [B.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: firstChunkAt !== undefined ? (firstChunkAt - sentAt) / 1000 : undefined,
+        [S.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: firstChunkAt !== undefined ? (firstChunkAt - sentAt) / 1000 : undefined,
         [S.ATTR_LLM_STREAM_ABANDONED]: how === 'abandoned' ? true : undefined,
       });
     },

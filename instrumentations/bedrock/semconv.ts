@@ -1,7 +1,8 @@
 /**
- * Names specific to the Bedrock instrumentation. The GenAI and AWS attributes below are defined by
- * OpenTelemetry but exported only from `@opentelemetry/semantic-conventions/incubating`, which
- * that package advises instrumentations to copy rather than import (it breaks in minor releases).
+ * Names specific to the Bedrock instrumentation (the GenAI ones it shares are in ../genai/semconv.ts).
+ * The AWS attributes below are defined by OpenTelemetry but exported only from
+ * `@opentelemetry/semantic-conventions/incubating`, which that package advises instrumentations to
+ * copy rather than import (it breaks in minor releases).
  */
 export const INSTRUMENTATION_NAME = 'agentops-otel/instrumentation-aws-bedrock';
 export const MODULE_NAME = '@aws-sdk/client-bedrock-runtime';
@@ -11,9 +12,7 @@ export const SUPPORTED_VERSIONS = ['>=3.0.0 <4'];
 export const PROVIDER_AWS_BEDROCK = 'aws.bedrock';
 export const OPERATION_TEXT_COMPLETION = 'text_completion';
 
-export const ATTR_GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream';
 /** Seconds from the request to the first stream event. */
-export const ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = 'gen_ai.response.time_to_first_chunk';
 export const ATTR_AWS_REQUEST_ID = 'aws.request.id';
 export const ATTR_AWS_BEDROCK_GUARDRAIL_ID = 'aws.bedrock.guardrail.id';
 

@@ -3,6 +3,7 @@
  * for every model) and InvokeModel, whose JSON bodies are the model family's own (Anthropic
  * Messages, Amazon Nova messages-v1, Meta Llama prompt/generation).
  */
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import * as AM from '../anthropic/messages';
 import * as AU from '../anthropic/utils';
 import type { InputContent } from '../genai/messages';
@@ -48,7 +49,7 @@ export function endpointServer(endpoint: unknown): AttributeMap {
 /** `server.*` of the Region's default endpoint; nothing where it is not the plain regional host (FIPS, dual-stack, other partitions). */
 export function regionServer(region: unknown, fips: unknown, dualstack: unknown): AttributeMap {
   if (typeof region !== 'string' || !AWS_REGION.test(region) || fips === true || dualstack === true) return {};
-  return { [S.ATTR_SERVER_ADDRESS]: `bedrock-runtime.${region}.amazonaws.com`, [S.ATTR_SERVER_PORT]: 443 };
+  return { [ATTR_SERVER_ADDRESS]: `bedrock-runtime.${region}.amazonaws.com`, [ATTR_SERVER_PORT]: 443 };
 }
 
 function request(model: string | undefined, operation: string, streaming: boolean, prompt: unknown, params: AttributeMap, server: AttributeMap, content?: () => InputContent): LlmRequest {
@@ -60,7 +61,7 @@ function request(model: string | undefined, operation: string, streaming: boolea
     prompt,
     content,
     priceModels: priceModels(model),
-    attributes: compact({ [S.ATTR_GEN_AI_REQUEST_MODEL]: model, ...params, [B.ATTR_GEN_AI_REQUEST_STREAM]: streaming ? true : undefined, ...server }),
+    attributes: compact({ [S.ATTR_GEN_AI_REQUEST_MODEL]: model, ...params, [S.ATTR_GEN_AI_REQUEST_STREAM]: streaming ? true : undefined, ...server }),
   };
 }
 

@@ -5,6 +5,7 @@
  * under it are its events; outside one it is a span of its own under `place`.
  */
 import { context, SpanKind, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { ContentOptions } from '../../src/config/defaults';
 import { stats } from '../../src/shared/stats';
 import * as AS from '../agentops/semconv';
@@ -47,10 +48,10 @@ export function startAgentSpan(tracer: Tracer, options: ContentOptions, name: st
     {
       kind: SpanKind.INTERNAL,
       attributes: {
-        [AS.ATTR_SERVICE_NAME]: options.serviceName,
+        [ATTR_SERVICE_NAME]: options.serviceName,
         [AS.ATTR_SPAN_KIND]: 'agent',
-        [AS.ATTR_GEN_AI_OPERATION_NAME]: S.OPERATION_INVOKE_AGENT,
-        [AS.ATTR_GEN_AI_AGENT_NAME]: name,
+        [S.ATTR_GEN_AI_OPERATION_NAME]: S.OPERATION_INVOKE_AGENT,
+        [S.ATTR_GEN_AI_AGENT_NAME]: name,
         ...attributes,
       },
     },

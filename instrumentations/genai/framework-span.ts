@@ -13,6 +13,7 @@ import { stats } from '../../src/shared/stats';
 import * as AS from '../agentops/semconv';
 import { adoptSpan, isTraced, sessionParent } from '../agentops/session-states';
 import { markSpanError } from './span-error';
+import * as S from './semconv';
 
 /** Where a framework span or event belongs: the context of its parent, its session and agent. */
 export interface Placement {
@@ -43,7 +44,7 @@ export function startFrameworkSpan(tracer: Tracer, name: string, attributes: Att
   const attrs: Attributes = { ...attributes };
   if (session !== undefined) {
     attrs[AS.ATTR_SESSION_ID] = session.id;
-    attrs[AS.ATTR_GEN_AI_CONVERSATION_ID] = session.id;
+    attrs[S.ATTR_GEN_AI_CONVERSATION_ID] = session.id;
     if (agentId !== undefined) attrs[AS.ATTR_AGENT_ID] = agentId;
   }
   stats.spanCreated(String(attrs[AS.ATTR_SPAN_KIND] ?? 'framework'));

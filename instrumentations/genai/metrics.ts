@@ -6,6 +6,7 @@
  * off) the instruments are the API's no-op ones.
  */
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import * as S from './semconv';
 import type { LlmOutcome, LlmRequest } from './types';
 
@@ -41,10 +42,10 @@ export function metricAttributes(req: LlmRequest, outcome: LlmOutcome | undefine
   const attrs: Attributes = { [S.ATTR_GEN_AI_OPERATION_NAME]: req.operation, [S.ATTR_GEN_AI_PROVIDER_NAME]: req.provider };
   if (req.requestModel !== undefined) attrs[S.ATTR_GEN_AI_REQUEST_MODEL] = req.requestModel;
   if (outcome?.responseModel !== undefined) attrs[S.ATTR_GEN_AI_RESPONSE_MODEL] = outcome.responseModel;
-  const address = req.attributes[S.ATTR_SERVER_ADDRESS];
-  const port = req.attributes[S.ATTR_SERVER_PORT];
-  if (typeof address === 'string') attrs[S.ATTR_SERVER_ADDRESS] = address;
-  if (typeof port === 'number') attrs[S.ATTR_SERVER_PORT] = port;
+  const address = req.attributes[ATTR_SERVER_ADDRESS];
+  const port = req.attributes[ATTR_SERVER_PORT];
+  if (typeof address === 'string') attrs[ATTR_SERVER_ADDRESS] = address;
+  if (typeof port === 'number') attrs[ATTR_SERVER_PORT] = port;
   return attrs;
 }
 
@@ -52,7 +53,7 @@ export function metricAttributes(req: LlmRequest, outcome: LlmOutcome | undefine
 export function recordCallMetrics(meter: Meter, req: LlmRequest, seconds: number, outcome: LlmOutcome | undefined, errorType: string | undefined): void {
   const i = instruments(meter);
   const attrs = metricAttributes(req, outcome);
-  i.duration.record(seconds, errorType !== undefined ? { ...attrs, [S.ATTR_ERROR_TYPE]: errorType } : attrs);
+  i.duration.record(seconds, errorType !== undefined ? { ...attrs, [ATTR_ERROR_TYPE]: errorType } : attrs);
   const input = outcome?.usage.inputTokens;
   const output = outcome?.usage.outputTokens;
   if (typeof input === 'number' && Number.isFinite(input) && input >= 0) i.tokens.record(input, { ...attrs, [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });

@@ -10,6 +10,7 @@
  * call goes on untraced.
  */
 import { context, createContextKey, type Context, type Meter, type Tracer } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import { getClient, LLMEvent, type Session } from '../../src/client';
 import { errorTypeName } from '../../src/client/error-type';
 import { nowNs } from '../../src/client/timestamps';
@@ -256,10 +257,10 @@ export function applyError(event: LLMEvent, err: unknown, extra?: AttributeMap):
 export function errorAttributes(err: unknown): AttributeMap {
   const attrs: AttributeMap = {};
   // The same name an ErrorEvent of this error gets, so both count under one type.
-  attrs[S.ATTR_ERROR_TYPE] = errorTypeName(err) ?? '_OTHER';
+  attrs[ATTR_ERROR_TYPE] = errorTypeName(err) ?? '_OTHER';
   // The AWS SDK keeps it in `$metadata`.
   const status = (err as { status?: unknown } | null)?.status ?? (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
-  if (typeof status === 'number' && Number.isInteger(status)) attrs[S.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+  if (typeof status === 'number' && Number.isInteger(status)) attrs[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
   return attrs;
 }
 

@@ -1,6 +1,6 @@
 /** Small pure helpers shared by the provider mappings. */
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import type { AttributeMap } from './types';
-import * as S from './semconv';
 
 export function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -29,7 +29,7 @@ export function serverAttributes(baseURL: unknown): AttributeMap {
   try {
     const url = new URL(baseURL);
     const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : url.protocol === 'http:' ? 80 : undefined;
-    return { [S.ATTR_SERVER_ADDRESS]: url.hostname.replace(/^\[|\]$/g, ''), [S.ATTR_SERVER_PORT]: port };
+    return { [ATTR_SERVER_ADDRESS]: url.hostname.replace(/^\[|\]$/g, ''), [ATTR_SERVER_PORT]: port };
   } catch {
     return {};
   }

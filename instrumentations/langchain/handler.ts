@@ -16,6 +16,7 @@
  * OpenTelemetry context object. Runs of that context are taken in the order they started.
  */
 import { context, SpanKind, trace, type Context, type Span } from '@opentelemetry/api';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { ToolEvent } from '../../src/client';
 import { nowNs } from '../../src/client/timestamps';
 import { logger } from '../../src/shared/logger';
@@ -162,7 +163,7 @@ export class AgentOpsCallbackHandler {
     return startFrameworkSpan(
       this.deps.tracer,
       name,
-      { [AS.ATTR_SERVICE_NAME]: o.serviceName, [AS.ATTR_SPAN_KIND]: L.SPAN_KIND_CHAIN, [L.ATTR_RUN_ID]: runId, ...(typeof runType === 'string' ? { [L.ATTR_RUN_TYPE]: runType } : {}) },
+      { [ATTR_SERVICE_NAME]: o.serviceName, [AS.ATTR_SPAN_KIND]: L.SPAN_KIND_CHAIN, [L.ATTR_RUN_ID]: runId, ...(typeof runType === 'string' ? { [L.ATTR_RUN_TYPE]: runType } : {}) },
       place,
       startNs !== undefined ? hrTimeFromNanos(startNs) : undefined,
     );
@@ -252,9 +253,9 @@ export class AgentOpsCallbackHandler {
       {
         kind: SpanKind.INTERNAL,
         attributes: {
-          [AS.ATTR_SERVICE_NAME]: o.serviceName,
+          [ATTR_SERVICE_NAME]: o.serviceName,
           [AS.ATTR_SPAN_KIND]: 'tools',
-          [AS.ATTR_GEN_AI_OPERATION_NAME]: S.OPERATION_EXECUTE_TOOL,
+          [S.ATTR_GEN_AI_OPERATION_NAME]: S.OPERATION_EXECUTE_TOOL,
           ...attributes,
           ...(o.captureContent ? { [S.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: toAttributeText(input, o.maxAttributeLength) } : {}),
         },

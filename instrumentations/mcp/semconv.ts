@@ -35,8 +35,6 @@ export const ATTR_MCP_RESOURCE_URI = 'mcp.resource.uri';
 export const ATTR_JSONRPC_REQUEST_ID = 'jsonrpc.request.id';
 export const ATTR_RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';
 export const ATTR_GEN_AI_PROMPT_NAME = 'gen_ai.prompt.name';
-export const ATTR_NETWORK_TRANSPORT = 'network.transport';
-export const ATTR_NETWORK_PROTOCOL_NAME = 'network.protocol.name';
 
 export const METHOD_TOOLS_CALL = 'tools/call';
 export const METHOD_PROMPTS_GET = 'prompts/get';

@@ -1,7 +1,7 @@
 /** Pure mapping from MCP requests, results and errors to span names and attributes. */
+import { ATTR_ERROR_TYPE, ATTR_NETWORK_PROTOCOL_NAME, ATTR_NETWORK_TRANSPORT, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { AttributeMap } from '../genai/types';
 import { toAttributeText } from '../../src/shared/serialize';
-import * as AS from '../agentops/semconv';
 import * as S from '../genai/semconv';
 import { obj, serverAttributes, str } from '../genai/utils';
 import * as M from './semconv';
@@ -36,7 +36,7 @@ export function requestIdText(id: unknown): string | undefined {
 /** AttributeMap known from the request itself, on either side. */
 export function requestAttributes(method: string, params: unknown, o: McpMapping): AttributeMap {
   const p = obj(params);
-  const attrs: AttributeMap = { [AS.ATTR_SERVICE_NAME]: o.serviceName, [M.ATTR_MCP_METHOD_NAME]: method };
+  const attrs: AttributeMap = { [ATTR_SERVICE_NAME]: o.serviceName, [M.ATTR_MCP_METHOD_NAME]: method };
   if (method === M.METHOD_TOOLS_CALL) {
     attrs[S.ATTR_GEN_AI_OPERATION_NAME] = S.OPERATION_EXECUTE_TOOL;
     const tool = str(p.name);
@@ -59,15 +59,15 @@ export function requestAttributes(method: string, params: unknown, o: McpMapping
 export function transportAttributes(transport: unknown): AttributeMap {
   const name = (transport as { constructor?: { name?: unknown } } | null | undefined)?.constructor?.name;
   if (typeof name !== 'string') return {};
-  if (name.startsWith('Stdio')) return { [M.ATTR_NETWORK_TRANSPORT]: 'pipe' };
+  if (name.startsWith('Stdio')) return { [ATTR_NETWORK_TRANSPORT]: 'pipe' };
   if (name.includes('StreamableHTTP') || name.startsWith('SSE')) {
-    const attrs: AttributeMap = { [M.ATTR_NETWORK_TRANSPORT]: 'tcp', [M.ATTR_NETWORK_PROTOCOL_NAME]: 'http' };
+    const attrs: AttributeMap = { [ATTR_NETWORK_TRANSPORT]: 'tcp', [ATTR_NETWORK_PROTOCOL_NAME]: 'http' };
     // The client transports keep the server's URL.
     const url = (transport as { _url?: unknown })._url;
     if (url instanceof URL) Object.assign(attrs, definedOnly(serverAttributes(url.href)));
     return attrs;
   }
-  if (name.startsWith('WebSocket')) return { [M.ATTR_NETWORK_TRANSPORT]: 'tcp', [M.ATTR_NETWORK_PROTOCOL_NAME]: 'websocket' };
+  if (name.startsWith('WebSocket')) return { [ATTR_NETWORK_TRANSPORT]: 'tcp', [ATTR_NETWORK_PROTOCOL_NAME]: 'websocket' };
   return {};
 }
 
@@ -107,7 +107,7 @@ export function errorOutcome(err: unknown, side: 'client' | 'server'): McpOutcom
 
 export function outcomeAttributes(outcome: McpOutcome): AttributeMap {
   const attrs: AttributeMap = {};
-  if (outcome.errorType !== undefined) attrs[S.ATTR_ERROR_TYPE] = outcome.errorType;
+  if (outcome.errorType !== undefined) attrs[ATTR_ERROR_TYPE] = outcome.errorType;
   if (outcome.statusCode !== undefined) attrs[M.ATTR_RPC_RESPONSE_STATUS_CODE] = outcome.statusCode;
   return attrs;
 }

@@ -9,6 +9,7 @@
  * cost) and asks this processor where it belongs (`resolveParent`), so a model call is one span.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { isTraced } from '../agentops/session-states';
 import { ActionEvent, getClient, ToolEvent, type Agent, type Session } from '../../src/client';
 import { autoSession } from '../genai/auto-session';
@@ -65,7 +66,7 @@ export class AgentOpsTracingProcessor implements AgentsTracingProcessor {
         {
           kind: SpanKind.INTERNAL,
           attributes: {
-            [AS.ATTR_SERVICE_NAME]: o.serviceName,
+            [ATTR_SERVICE_NAME]: o.serviceName,
             [AS.ATTR_SPAN_KIND]: G.SPAN_KIND_WORKFLOW,
             [G.ATTR_WORKFLOW_NAME]: t.name ?? 'Agent workflow',
             ...(t.groupId ? { [G.ATTR_WORKFLOW_GROUP_ID]: t.groupId } : {}),
@@ -220,7 +221,7 @@ export class AgentOpsTracingProcessor implements AgentsTracingProcessor {
     if (otel === undefined) return;
     otel.setAttributes(U.toolContentAttributes(span, o));
     if (error !== null && error !== undefined) {
-      otel.setAttribute(S.ATTR_ERROR_TYPE, 'ToolError');
+      otel.setAttribute(ATTR_ERROR_TYPE, 'ToolError');
       this.markError(otel, error.message);
     }
     otel.end();
@@ -250,7 +251,7 @@ export class AgentOpsTracingProcessor implements AgentsTracingProcessor {
       {
         kind: SpanKind.INTERNAL,
         startTime: U.isoToMillis(span.startedAt),
-        attributes: { [AS.ATTR_SERVICE_NAME]: o.serviceName, [AS.ATTR_SPAN_KIND]: G.SPAN_KIND_HANDOFF, ...U.handoffAttributes(span) },
+        attributes: { [ATTR_SERVICE_NAME]: o.serviceName, [AS.ATTR_SPAN_KIND]: G.SPAN_KIND_HANDOFF, ...U.handoffAttributes(span) },
       },
       parent.ctx,
     );

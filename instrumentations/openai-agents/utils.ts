@@ -1,5 +1,6 @@
 /** Pure mapping from @openai/agents span data to span names and attributes. */
 import type { Attributes } from '@opentelemetry/api';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import * as AS from '../agentops/semconv';
 import * as S from '../genai/semconv';
 import { toAttributeText } from '../../src/shared/serialize';
@@ -40,7 +41,7 @@ export function agentDetailAttributes(span: AgentsSpan): Attributes {
 
 export function agentSpanAttributes(span: AgentsSpan, o: AgentsMapping): Attributes {
   return {
-    [AS.ATTR_SERVICE_NAME]: o.serviceName,
+    [ATTR_SERVICE_NAME]: o.serviceName,
     [AS.ATTR_SPAN_KIND]: AS.SPAN_KIND_AGENT,
     [S.ATTR_GEN_AI_OPERATION_NAME]: S.OPERATION_INVOKE_AGENT,
     [S.ATTR_GEN_AI_AGENT_NAME]: agentName(span),
@@ -59,7 +60,7 @@ export function toolSpanName(span: AgentsSpan): string {
 
 export function toolStartAttributes(span: AgentsSpan, o: AgentsMapping): Attributes {
   return {
-    [AS.ATTR_SERVICE_NAME]: o.serviceName,
+    [ATTR_SERVICE_NAME]: o.serviceName,
     [AS.ATTR_SPAN_KIND]: 'tools',
     [S.ATTR_GEN_AI_OPERATION_NAME]: S.OPERATION_EXECUTE_TOOL,
     [S.ATTR_GEN_AI_TOOL_NAME]: toolName(span),
