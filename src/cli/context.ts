@@ -9,6 +9,7 @@ import { readTelemetryConfig, type Loaded, type TelemetryConfig } from '../confi
 import type { PostgresExporterConfig } from '../exporters/postgres/config';
 import { redactSecrets } from '../shared/redact';
 import { CliError, OutputClosed, describeDbError } from './errors';
+import { asciiText } from './format';
 
 export interface Io {
   /** Writes to stdout, secrets masked; resolves when the stream can take more (backpressure). */
@@ -53,6 +54,16 @@ export function processIo(): Io {
     },
     unmasked: (text) => write(process.stdout, text),
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+  };
+}
+
+/** `io` printing only printable ASCII (and line breaks): what `--ascii` promises for everything a command prints. */
+export function asciiIo(io: Io): Io {
+  return {
+    out: (text) => io.out(asciiText(text)),
+    err: (text) => io.err(asciiText(text)),
+    unmasked: (text) => io.unmasked(asciiText(text)),
+    columns: io.columns,
   };
 }
 

@@ -85,6 +85,21 @@ export function asciiOnly(text: string): string {
   return text.replace(/[^\x20-\x7e]/gu, '?');
 }
 
+const ASCII_SPELLING: Record<string, string> = { '→': '->', '…': '...', '·': '|', µ: 'u', '—': '-', '–': '-', '‘': "'", '’': "'", '“': '"', '”': '"' };
+
+/**
+ * Free text (messages, hints, progress lines) for ASCII-only output: our punctuation spelled in
+ * ASCII, line breaks kept, any other character outside printable ASCII as `?`.
+ */
+export function asciiText(text: string): string {
+  return text.replace(/[^\x20-\x7e\n]/gu, (c) => ASCII_SPELLING[c] ?? '?');
+}
+
+/** JSON text with every character outside ASCII as a `\u` escape: the same JSON value, in ASCII. */
+export function asciiJson(json: string): string {
+  return json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function displayWidth(text: string): number {
   return [...text].length;
 }

@@ -6,8 +6,9 @@
  */
 import { parseCommandArgs, renderHelp } from './args';
 import type { Command } from './command';
-import { processIo, type Ctx, type Io } from './context';
+import { asciiIo, processIo, type Ctx, type Io } from './context';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, OutputClosed, UsageError } from './errors';
+import { asciiJson } from './format';
 import { logger } from '../shared/logger';
 import { redactSecrets } from '../shared/redact';
 import { PACKAGE_VERSION } from '../shared/version';
@@ -63,9 +64,13 @@ function report(io: Io, err: unknown, verbose: boolean): number {
   return EXIT_FAILURE;
 }
 
-export async function main(argv: string[], io: Io = processIo(), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(argv: string[], processOutput: Io = processIo(), env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   logger.level = verbose ? 'debug' : 'error';
+  // --ascii holds for every line printed, errors, hints and logs included, even when the command line is wrong.
+  const ascii = argv.includes('--ascii');
+  const io = ascii ? asciiIo(processOutput) : processOutput;
+  if (ascii) logger.setWriter((line) => process.stderr.write(asciiJson(line)));
   const first = argv[0];
   try {
     if (first === undefined) {

@@ -259,6 +259,7 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       const json = await cli(['trace', errorsRun.sessionId, '--ascii', '--json'], env);
       assert.match(json.stdout, /^[\x20-\x7e\n]+$/);
       assert.deepEqual(JSON.parse(json.stdout), JSON.parse((await cli(['trace', errorsRun.sessionId, '--json'], env)).stdout));
+      for (const res of [ascii, narrow, json]) assert.match(res.stderr, /^[\x20-\x7e\n]*$/, 'stderr: printable ASCII only');
     });
 
     it('--json lists the spans in tree order with depth', async () => {
@@ -303,6 +304,19 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       const missing = await cli(['trace'], env);
       assert.equal(missing.code, 2);
       assert.match(missing.stderr, /trace: missing <session-id>/);
+      // --ascii holds for the error and its hint too, whatever the failure.
+      const asciiBad = await cli(['trace', 'not-a-uuid', '--ascii'], env);
+      assert.equal(asciiBad.code, 2);
+      assert.match(asciiBad.stderr, /^agentops-otel: "not-a-uuid" is not a session id\n {2}-> expected a UUID/);
+      const asciiUnknown = await cli(['trace', '00000000-0000-4000-8000-000000000000', '--ascii', '--verbose'], env);
+      assert.equal(asciiUnknown.code, 1);
+      assert.match(asciiUnknown.stderr, /no spans for session 00000000-0000-4000-8000-000000000000 [^\n]*\n {2}-> list sessions/);
+      const asciiUsage = await cli(['trace', '--ascii', '--width', 'wide', '00000000-0000-4000-8000-000000000000'], env);
+      assert.equal(asciiUsage.code, 2);
+      for (const res of [asciiBad, asciiUnknown, asciiUsage]) {
+        assert.match(res.stderr, /^[\x20-\x7e\n]+$/, `printable ASCII only: ${res.stderr}`);
+        assert.match(res.stdout, /^[\x20-\x7e\n]*$/);
+      }
     });
   });
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { asciiOnly, formatCost, formatCount, formatDuration, isoNanos, renderTable, shortTime, truncate } from '../../src/cli/format';
+import { asciiJson, asciiOnly, asciiText, formatCost, formatCount, formatDuration, isoNanos, renderTable, shortTime, truncate } from '../../src/cli/format';
 import { ASCII, buildTree, flattenTree, keyAttributes, renderWaterfall, timelineBar, type TraceSpan } from '../../src/cli/tree';
 import { sessionsTable } from '../../src/cli/commands/sessions';
 import { displayValue } from '../../src/cli/commands/doctor';
@@ -60,6 +60,10 @@ describe('cli formatting', () => {
     assert.equal(truncate('abcdef', 2, '...'), '..');
     assert.equal(formatDuration(12_345n, 'u'), '12.3 us');
     assert.equal(asciiOnly('naïve → 😀\tx'), 'na?ve ? ??x', 'one ? per character, so widths stay');
+    assert.equal(asciiText('starting…\n  → “naïve” — 5 µs · 😀\t'), 'starting...\n  -> "na?ve" - 5 us | ??', 'messages: our punctuation in ASCII, line breaks kept');
+    const json = JSON.stringify({ name: 'naïve → 😀', n: 1 });
+    assert.match(asciiJson(json), /^[\x20-\x7e]+$/);
+    assert.deepEqual(JSON.parse(asciiJson(json)), JSON.parse(json), 'the same JSON value');
   });
 
   it('renders aligned tables', () => {

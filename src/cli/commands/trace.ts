@@ -2,7 +2,7 @@ import { flag, parseIntOption, parseSessionId, str, type CommandSpec } from '../
 import type { Command } from '../command';
 import { loadConfig, outputWidth, requirePg, withDb, type Db } from '../context';
 import { CliError, EXIT_OK } from '../errors';
-import { asciiOnly, formatCost, formatCount, formatDuration, isoNanos } from '../format';
+import { asciiJson, asciiOnly, formatCost, formatCount, formatDuration, isoNanos } from '../format';
 import { listSessions, sessionJson, spanJson, toTraceSpan, traceRows, type SessionRow } from '../queries';
 import { ASCII, buildTree, flattenTree, renderWaterfall, UNICODE, type Glyphs } from '../tree';
 
@@ -78,8 +78,7 @@ export const command: Command = {
     const report = await withDb(pg, (db) => traceReport(db, sessionId, { width, ascii: flag(args.values.ascii), attributes: !flag(args.values['no-attributes']) }));
     if (flag(args.values.json)) {
       const json = JSON.stringify(report.json);
-      // --ascii --json: the same JSON with every non-ASCII character as a \u escape.
-      await ctx.io.out((flag(args.values.ascii) ? json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json) + '\n');
+      await ctx.io.out((flag(args.values.ascii) ? asciiJson(json) : json) + '\n');
       return EXIT_OK;
     }
     for (const line of report.lines) await ctx.io.out(line + '\n');
