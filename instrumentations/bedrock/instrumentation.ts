@@ -104,7 +104,8 @@ export class BedrockInstrumentation extends InstrumentationBase<BedrockInstrumen
         function send(this: ClientThis, ...args: unknown[]) {
           const kind = kindOf(args[0]);
           if (kind === undefined) return original.apply(this, args);
-          const sentAt = performance.now();
+          // Set when the request is sent, after the call's span started: time to first chunk fits in the span.
+          let sentAt = performance.now();
           const server = serverOf(this);
           let p: CallPlan | undefined;
           // Set by the recorder right after `original` returns, so before any response can arrive.
@@ -119,7 +120,10 @@ export class BedrockInstrumentation extends InstrumentationBase<BedrockInstrumen
               p = plan(kind, obj(args[0]).input, server.value ?? {}, deps.options().captureContent);
               return p.request;
             },
-            () => sendObserved(original, this, args, done, failed),
+            () => {
+              sentAt = performance.now();
+              return sendObserved(original, this, args, done, failed);
+            },
             (_result, c) => {
               call = c;
             },

@@ -130,7 +130,8 @@ export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAII
     const wrapper = function (this: ModelsThis, ...args: unknown[]): unknown {
       if (!self.isEnabled()) return original.apply(this, args);
       const params = args[0];
-      const startedMs = performance.now();
+      // Set when the SDK is called, after the call's span started: time to first chunk fits in the span.
+      let startedMs = performance.now();
       let call: LlmCall | undefined;
       const settle = (value: unknown): void => {
         if (call !== undefined) self.settle(method, value, call, deps.options().captureContent, startedMs);
@@ -142,6 +143,7 @@ export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAII
           return method === 'embedContent' ? U.embedRequest(params, target) : U.generateRequest(params, target, streaming);
         },
         () => {
+          startedMs = performance.now();
           const result: unknown = original.apply(this, args);
           if (!isPromise(result)) return result;
           return result.then(
