@@ -1,9 +1,17 @@
-// `npm test`: the suite a developer runs often (a few minutes). It is the whole suite
-// (.mocharc.json, which `npm run test:all` and .ci/run use) minus the long suites named here:
-// fault injection, database outages, the export engine, security and hostile input, whose
-// tests hold faults for seconds or push tens of thousands of spans, and a few long load and
-// outage tests inside otherwise quick files, matched by title. A new test is in the fast suite
-// unless it is listed here; every test runs in `npm run test:all`.
+// `npm test`: the suite a developer runs often. It is the whole suite (.mocharc.json, which
+// `npm run test:all` and .ci/run use) minus what is named here; every test runs in `npm run test:all`.
+// Left out:
+// - the long suites: fault injection, database outages, the export engine, security and hostile
+//   input, whose tests hold faults for seconds or push tens of thousands of spans;
+// - files that repeat an area the fast suite already covers: older openai majors (llm-sdk covers
+//   the current one), the MCP instrumentation options (mcp covers the instrumentation);
+// - matched by title: a few long load and outage tests inside otherwise quick files; the ESM
+//   (--import) run of tests that also run as CommonJS (--require), except one LLM SDK test that
+//   keeps the ESM hook covered, with preload's own --import runs; the frameworks' content-capture-off
+//   runs (llm-sdk keeps one, the security suite has the rest); the demo's variants (its main path
+//   stays); the frameworks' rarer calls (embeddings, structured output, an unsupported major); the
+//   invalid-variable runs but two (hostile-input has a malformed case for every variable).
+// A new test is in the fast suite unless it is listed here.
 const all = require('./.mocharc.json');
 
 module.exports = {
@@ -14,11 +22,24 @@ module.exports = {
     'dist/test/integration/engine.test.js',
     'dist/test/integration/security-*.test.js',
     'dist/test/integration/hostile-input.test.js',
+    'dist/test/integration/llm-openai-versions.test.js',
+    'dist/test/integration/mcp-options.test.js',
   ],
   grep: [
     'releases every session state once sessions end \\(100k sessions\\)',
     'loses nothing when PostgreSQL stops while the app records thousands of events',
     'loses nothing when the app exits during the outage',
+    'LLM SDKs in a ESM app under --import (?!turns each call)',
+    '(@google/genai|AWS Bedrock Runtime) in a ESM app under --import',
+    'agents\\.mjs under --import',
+    '\\(--import\\)$',
+    'over (stdio|streamable HTTP), ESM \\(--import\\)',
+    '\\(http, import\\)$',
+    '(LangChain\\.js|Vercel AI SDK \\d+\\.x) with content capture off',
+    'agentops-otel demo (without Jaeger|--keep|uses a configured database)',
+    'LangChain\\.js (a streamed model call and an embeddings call|a @langchain/core major we do not support)',
+    'Vercel AI SDK (of a major we do not support|\\d+\\.x (generateObject and streamObject|embed and embedMany|a stream the app leaves early|the app also turns on experimental_telemetry))',
+    'preload configuration reports an invalid (?!AGENTOPS_EXPORTERS |OTEL_EXPORTER_OTLP_TRACES_ENDPOINT )',
   ].join('|'),
   invert: true,
 };
