@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VIEWS_MARKER, renderSchemaSql } from '../../src/exporters/postgres/schema/ddl';
+import { tableNames } from '../../src/exporters/postgres/identifier';
+import { STORED_COLUMNS, spanTableSql } from '../../src/exporters/postgres/schema/tables';
 
 // dist/test/unit → repository root
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -10,6 +12,14 @@ describe('postgres schema.sql', () => {
   it('is the rendering of the migrations for the default table', () => {
     const file = fs.readFileSync(path.join(ROOT, 'schema.sql'), 'utf8');
     assert.equal(file, renderSchemaSql('agentops_spans'), 'schema.sql is stale: regenerate it (see its header)');
+  });
+
+  it('names every column of the span table that is not generated in the list a row copy writes', () => {
+    const body = spanTableSql(tableNames('agentops_spans')).split(' (\n')[1].split('\n    CONSTRAINT')[0];
+    const columns = [...body.matchAll(/^ {4}(\w+) +(?:uuid|text|bigint|timestamptz|jsonb)\b(.*)$/gm)];
+    assert.ok(columns.length >= 20, `found ${columns.length} columns`);
+    const stored = columns.filter((m) => !m[2].includes('GENERATED ALWAYS')).map((m) => m[1]);
+    assert.deepEqual(stored, [...STORED_COLUMNS]);
   });
 
   it('substitutes only a validated, quoted table name', () => {

@@ -9,26 +9,10 @@
 import type { HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DEFAULT_SANITIZE_LIMITS, SanitizeLimits, sanitizeString, sanitizedArrayJson, sanitizedObjectJson } from './sanitize';
+import { WRITTEN_COLUMNS } from './schema/tables';
 
-/** Columns written by the exporter, in COPY order. Generated and defaulted columns are left to the server. */
-export const COLUMNS = [
-  'trace_id',
-  'span_id',
-  'parent_span_id',
-  'operation_name',
-  'kind',
-  'service_name',
-  'start_time',
-  'end_time',
-  'status',
-  'status_message',
-  'attributes',
-  'events',
-  'links',
-  'resource',
-  'instrumentation_scope',
-  'instrumentation_scope_version',
-] as const;
+/** Columns written by the exporter, in COPY order (the span table's own list). */
+export const COLUMNS = WRITTEN_COLUMNS;
 export type Column = (typeof COLUMNS)[number];
 
 /** One value per column, as the text PostgreSQL parses; null is SQL NULL. */

@@ -29,8 +29,8 @@ function spanColumns(): string {
     inserted_at                   timestamptz NOT NULL DEFAULT now()`;
 }
 
-/** Columns a row copy must name: every column that is not generated. */
-export const STORED_COLUMNS = [
+/** Columns the exporter writes, in COPY order; generated and defaulted columns are left to the server. */
+export const WRITTEN_COLUMNS = [
   'trace_id',
   'span_id',
   'parent_span_id',
@@ -47,8 +47,10 @@ export const STORED_COLUMNS = [
   'resource',
   'instrumentation_scope',
   'instrumentation_scope_version',
-  'inserted_at',
 ] as const;
+
+/** Columns a row copy must name: every column that is not generated. */
+export const STORED_COLUMNS = [...WRITTEN_COLUMNS, 'inserted_at'] as const;
 
 export function spanTableSql(n: TableNames): string {
   const t = q(n.table);
