@@ -25,7 +25,7 @@ for (const v of aiSdkVariants(servers.dirs)) {
     });
 
     const run = (scenario: string, preload: 'require' | 'import' | 'none', env: Record<string, string> = {}): Promise<AppRun> =>
-      runApp(servers.llm, servers.receiver, path.join(dir, preload === 'import' ? 'ai-sdk.mjs' : 'ai-sdk.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: dir });
+      runApp(servers, path.join(dir, preload === 'import' ? 'ai-sdk.mjs' : 'ai-sdk.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: dir });
 
     for (const preload of ['require', 'import'] as const) {
       it(`a model given as a string id, resolved through the global provider: one LLM span per request, as for a model object (--${preload})`, async () => {

@@ -47,7 +47,7 @@ for (const v of VARIANTS) {
     });
 
     const run = (scenario: string, preload: 'require' | 'import' | 'none', env: Record<string, string> = {}, execArgv?: string[]): Promise<AppRun> =>
-      runApp(servers.llm, servers.receiver, path.join(dir, preload === 'import' ? 'ai-sdk.mjs' : 'ai-sdk.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: dir, execArgv });
+      runApp(servers, path.join(dir, preload === 'import' ? 'ai-sdk.mjs' : 'ai-sdk.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: dir, execArgv });
 
     for (const preload of ['require', 'import'] as const) {
       it(`generateText with a tool over two steps: one LLM span per request, one tool span, under the call under the agent (--${preload})`, async () => {
@@ -234,8 +234,8 @@ describe('Vercel AI SDK of a major we do not support', () => {
       { name: 'openai', alias: 'openai' },
     ]);
     servers.dirs.push(dir);
-    const plain = await runApp(servers.llm, servers.receiver, path.join(dir, 'ai-sdk.cjs'), 'none', { SCENARIO: 'generate-tools' }, { cwd: dir });
-    const traced = await runApp(servers.llm, servers.receiver, path.join(dir, 'ai-sdk.cjs'), 'require', { SCENARIO: 'generate-tools' }, { cwd: dir });
+    const plain = await runApp(servers, path.join(dir, 'ai-sdk.cjs'), 'none', { SCENARIO: 'generate-tools' }, { cwd: dir });
+    const traced = await runApp(servers, path.join(dir, 'ai-sdk.cjs'), 'require', { SCENARIO: 'generate-tools' }, { cwd: dir });
     assert.deepEqual(traced.result, plain.result);
     const warnings = traced.res.logs.filter((l) => typeof l.msg === 'string' && l.msg.includes('not supported'));
     assert.equal(warnings.length, 1, JSON.stringify(traced.res.logs));

@@ -17,7 +17,7 @@ const servers = useFrameworkServers();
 const DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'frameworks');
 
 function run(scenario: string, preload: 'require' | 'import' | 'none', env: Record<string, string> = {}): Promise<AppRun> {
-  return runApp(servers.llm, servers.receiver, path.join(DIR, preload === 'import' ? 'langchain.mjs' : 'langchain.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: DIR });
+  return runApp(servers, path.join(DIR, preload === 'import' ? 'langchain.mjs' : 'langchain.cjs'), preload, { SCENARIO: scenario, ...env }, { cwd: DIR });
 }
 
 const AGENT_TREE = [
@@ -59,7 +59,7 @@ function sessionId(spans: ReceivedSpan[]): string {
 
 /** The LLM spans the openai instrumentation made (it knows the server and the fingerprint). */
 function fromSdk(spans: ReceivedSpan[]): ReceivedSpan[] {
-  return byKind(spans, 'llms').filter((s) => attr(s, 'openai.response.system_fingerprint') === 'fp_test' && attr(s, 'server.port') === BigInt(servers.llm.port));
+  return byKind(spans, 'llms').filter((s) => attr(s, 'openai.response.system_fingerprint') === 'fp_test' && attr(s, 'server.port') === BigInt(servers.server.port));
 }
 
 describe('LangChain.js', () => {
@@ -202,8 +202,8 @@ describe('LangChain.js', () => {
     const { dir, nodePath } = makeRelabelledPackageApp(['frameworks/langchain-plain.cjs'], '@langchain/core', '0.3.80');
     servers.dirs.push(dir);
     const opts = { cwd: dir, execArgv: ['--preserve-symlinks'] };
-    const plain = await runApp(servers.llm, servers.receiver, path.join(dir, 'langchain-plain.cjs'), 'none', { NODE_PATH: nodePath }, opts);
-    const traced = await runApp(servers.llm, servers.receiver, path.join(dir, 'langchain-plain.cjs'), 'require', { NODE_PATH: nodePath }, opts);
+    const plain = await runApp(servers, path.join(dir, 'langchain-plain.cjs'), 'none', { NODE_PATH: nodePath }, opts);
+    const traced = await runApp(servers, path.join(dir, 'langchain-plain.cjs'), 'require', { NODE_PATH: nodePath }, opts);
     assert.deepEqual(traced.result, plain.result);
     assert.deepEqual(traced.result, { value: 42 });
     const warnings = traced.res.logs.filter((l) => typeof l.msg === 'string' && l.msg.includes('not supported'));
@@ -217,14 +217,7 @@ describe('LangChain.js', () => {
       JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@langchain/core/package.json'), 'utf8')).version as string,
     );
     servers.dirs.push(real.dir);
-    const supported = await runApp(
-      servers.llm,
-      servers.receiver,
-      path.join(real.dir, 'langchain-plain.cjs'),
-      'require',
-      { NODE_PATH: real.nodePath },
-      { cwd: real.dir, execArgv: ['--preserve-symlinks'] },
-    );
+    const supported = await runApp(servers, path.join(real.dir, 'langchain-plain.cjs'), 'require', { NODE_PATH: real.nodePath }, { cwd: real.dir, execArgv: ['--preserve-symlinks'] });
     assert.equal(named(supported.spans, 'chain RunnableLambda').length, 1);
   });
 });

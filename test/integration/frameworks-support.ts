@@ -5,37 +5,22 @@
  */
 import * as assert from 'node:assert/strict';
 import { costUsd, NO_OVERRIDES } from '../../instrumentations/genai/prices';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT, runNode, type ChildResult, type RunOptions } from '../helpers/child';
+import { REPO_ROOT, type ChildResult, type RunOptions } from '../helpers/child';
 import { makeAppDir } from '../helpers/framework-apps';
 import { GATEWAY_PATH, GATEWAY_USAGE } from '../helpers/gateway-wire';
 import { ANTHROPIC_USAGE, CHAT_USAGE, RESPONSES_USAGE, startLlmServer, type LlmRequestRecord, type LlmServer } from '../helpers/llm-server';
-import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { loopbackApps, type LoopbackApps } from '../helpers/loopback-apps';
+import { attr, treeOf, type ReceivedSpan } from '../helpers/otlp-receiver';
 
 export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 /** What a framework test file shares: the loopback LLM server and OTLP receiver, and the app directories it made. */
-export interface FrameworkServers {
-  llm: LlmServer;
-  receiver: OtlpReceiver;
-  /** Removed after the file's tests. */
-  dirs: string[];
-}
+export type FrameworkServers = LoopbackApps<LlmServer>;
 
 /** Starts the servers before the file's tests and closes them (and removes `dirs`) after. Call at the file's top level. */
 export function useFrameworkServers(): FrameworkServers {
-  const servers = { dirs: [] as string[] } as FrameworkServers;
-  before(async () => {
-    servers.llm = await startLlmServer();
-    servers.receiver = await startOtlpReceiver();
-  });
-  after(async () => {
-    await servers.llm.close();
-    await servers.receiver.close();
-    for (const d of servers.dirs) fs.rmSync(d, { recursive: true, force: true });
-  });
-  return servers;
+  return loopbackApps(startLlmServer, (llm) => ({ LLM_BASE: llm.url }));
 }
 
 export const AI_SDK_FILES = ['frameworks/ai-sdk-flow.cjs', 'frameworks/ai-sdk.cjs', 'frameworks/ai-sdk.mjs'];
@@ -78,26 +63,17 @@ export interface AppRun {
 }
 
 export async function runApp(
-  llm: LlmServer,
-  receiver: OtlpReceiver,
+  servers: FrameworkServers,
   script: string,
   preload: 'require' | 'import' | 'none',
   env: Record<string, string>,
   options: Pick<RunOptions, 'cwd' | 'execArgv'> = {},
 ): Promise<AppRun> {
-  receiver.reset();
-  const before = llm.requests.length;
-  const res = await runNode(script, {
-    preload,
-    cwd: options.cwd,
-    execArgv: options.execArgv,
-    timeoutMs: 60000,
-    env: { LLM_BASE: llm.url, AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', ...env },
-  });
-  assert.equal(res.code, 0, `app failed: ${res.stderr}`);
+  const before = servers.server.requests.length;
+  const { res, spans } = await servers.run(script, preload, env, { ...options, timeoutMs: 60000 });
   const line = res.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   assert.ok(line !== undefined, `the app printed no RESULT line: ${res.stdout}\n${res.stderr}`);
-  return { res, spans: [...receiver.spans], result: JSON.parse(line.slice(7)) as unknown, requests: llm.requests.slice(before) };
+  return { res, spans, result: JSON.parse(line.slice(7)) as unknown, requests: servers.server.requests.slice(before) };
 }
 
 export function num(v: unknown): number {

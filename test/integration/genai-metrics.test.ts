@@ -5,42 +5,24 @@
  */
 import * as assert from 'node:assert/strict';
 import { DURATION_BUCKETS, TOKEN_BUCKETS } from '../../instrumentations/genai/metrics';
-import { runNode } from '../helpers/child';
-import { startLlmServer, type LlmServer } from '../helpers/llm-server';
+import { loopbackApps } from '../helpers/loopback-apps';
+import { startLlmServer } from '../helpers/llm-server';
 import { startMetricsReceiver, type ReceivedMetric, type ReceivedPoint } from '../helpers/otlp-metrics';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 
-let llm: LlmServer;
-let traces: OtlpReceiver;
-
-before(async () => {
-  llm = await startLlmServer();
-  traces = await startOtlpReceiver();
-});
-after(async () => {
-  await llm.close();
-  await traces.close();
-});
+const apps = loopbackApps(startLlmServer, (llm) => ({ LLM_BASE: llm.url }));
 
 const SCENARIOS = ['chat', 'chat-stream-usage', 'anthropic', 'embeddings', 'error-429-openai'];
 
 async function run(env: Record<string, string>): Promise<{ metrics: ReceivedMetric[]; contentTypes: string[]; stderr: string }> {
   const receiver = await startMetricsReceiver();
   try {
-    const res = await runNode('test/fixtures/llm/app.cjs', {
-      preload: 'require',
-      env: {
-        LLM_BASE: llm.url,
-        SCENARIOS: SCENARIOS.join(','),
-        AGENTOPS_EXPORTERS: 'jaeger',
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces.url,
-        OTEL_METRICS_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url,
-        OTEL_METRIC_EXPORT_INTERVAL: '60000',
-        ...env,
-      },
+    const { res } = await apps.run('test/fixtures/llm/app.cjs', 'require', {
+      SCENARIOS: SCENARIOS.join(','),
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url,
+      OTEL_METRIC_EXPORT_INTERVAL: '60000',
+      ...env,
     });
-    assert.equal(res.code, 0, res.stderr);
     return { metrics: receiver.metrics, contentTypes: receiver.requests.map((r) => r.contentType), stderr: res.stderr };
   } finally {
     await receiver.close();
@@ -86,7 +68,7 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
         'chat and chat-stream-usage',
       );
       assert.equal(chat[0].attributes['server.address'], '127.0.0.1');
-      assert.equal(chat[0].attributes['server.port'], BigInt(llm.port));
+      assert.equal(chat[0].attributes['server.port'], BigInt(apps.server.port));
       assert.equal(chat[0].attributes['error.type'], undefined);
       const failed = find(duration.points, { 'error.type': 'RateLimitError' });
       assert.equal(failed.length, 1);
@@ -121,11 +103,7 @@ describe('GenAI client metrics: configuration', () => {
   it('sends nothing when OTEL_METRICS_EXPORTER is unset', async () => {
     const receiver = await startMetricsReceiver();
     try {
-      const res = await runNode('test/fixtures/llm/app.cjs', {
-        preload: 'require',
-        env: { LLM_BASE: llm.url, SCENARIOS: 'chat', AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces.url, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url },
-      });
-      assert.equal(res.code, 0, res.stderr);
+      await apps.run('test/fixtures/llm/app.cjs', 'require', { SCENARIOS: 'chat', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url });
       assert.equal(receiver.requests.length, 0);
     } finally {
       await receiver.close();
@@ -135,19 +113,12 @@ describe('GenAI client metrics: configuration', () => {
   it('refuses an unsupported protocol in one line naming the variable; the app runs on', async () => {
     const receiver = await startMetricsReceiver();
     try {
-      const res = await runNode('test/fixtures/llm/app.cjs', {
-        preload: 'require',
-        env: {
-          LLM_BASE: llm.url,
-          SCENARIOS: 'chat',
-          AGENTOPS_EXPORTERS: 'jaeger',
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces.url,
-          OTEL_METRICS_EXPORTER: 'otlp',
-          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url,
-          OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
-        },
+      const { res } = await apps.run('test/fixtures/llm/app.cjs', 'require', {
+        SCENARIOS: 'chat',
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
       });
-      assert.equal(res.code, 0, res.stderr);
       const lines = res.logs.filter((l) => l.level === 'error' && String(l.msg).includes('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL'));
       assert.equal(lines.length, 1, res.stderr);
       assert.match(String(lines[0].msg), /"grpc" is not supported for metrics; expected http\/protobuf or http\/json/);

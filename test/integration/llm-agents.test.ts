@@ -1,29 +1,15 @@
 /** An @openai/agents run (two agents, a handoff, a tool call) against the loopback LLM server, under the preload. */
 import * as assert from 'node:assert/strict';
-import { runNode } from '../helpers/child';
-import { startLlmServer, type LlmServer } from '../helpers/llm-server';
-import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { startLlmServer } from '../helpers/llm-server';
+import { attr, treeOf, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { loopbackApps } from '../helpers/loopback-apps';
 
-let llm: LlmServer;
-let receiver: OtlpReceiver;
-before(async () => {
-  llm = await startLlmServer();
-  receiver = await startOtlpReceiver();
-});
-after(async () => {
-  await llm.close();
-  await receiver.close();
-});
+const apps = loopbackApps(startLlmServer, (llm) => ({ LLM_BASE: llm.url }));
 
 async function run(app: string, preload: 'require' | 'import', env: Record<string, string>): Promise<{ spans: ReceivedSpan[]; stdout: string }> {
-  receiver.reset();
-  const res = await runNode(`test/fixtures/llm/${app}`, {
-    preload,
-    env: { LLM_BASE: llm.url, AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', ...env },
-  });
-  assert.equal(res.code, 0, res.stderr);
+  const { res, spans } = await apps.run(`test/fixtures/llm/${app}`, preload, env);
   assert.match(res.stdout, /final Hello from the loopback last agent math/);
-  return { spans: [...receiver.spans], stdout: res.stdout };
+  return { spans, stdout: res.stdout };
 }
 
 const SESSION_TREE = ['session', '  invoke_agent triage', '    chat gpt-4.1', '    action handoff', '  invoke_agent math', '    chat gpt-4.1', '    execute_tool add', '    chat gpt-4.1'].join('\n');

@@ -4,9 +4,9 @@
  * and ESM `--import`), exporting to the loopback OTLP receiver.
  */
 import * as assert from 'node:assert/strict';
-import { runNode, type ChildResult } from '../helpers/child';
-import { ANTHROPIC_USAGE, CONVERSE_USAGE, INVOCATION_METRICS, LLAMA_COUNTS, NOVA_USAGE, REQUEST_ID, startBedrockServer, type BedrockServer } from '../helpers/bedrock-server';
-import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { ANTHROPIC_USAGE, CONVERSE_USAGE, INVOCATION_METRICS, LLAMA_COUNTS, NOVA_USAGE, REQUEST_ID, startBedrockServer } from '../helpers/bedrock-server';
+import { attr, treeOf, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { loopbackApps, type LoopbackRun } from '../helpers/loopback-apps';
 
 const SECRET = 'SECRET_PROMPT_b3d9';
 const COMPLETION_TEXT = 'loopback';
@@ -97,44 +97,18 @@ const EXPECTED: Record<string, Expected> = {
 const ALL = Object.keys(EXPECTED);
 const FAULTS = ['error-429', 'error-400', 'stream-cut', 'invoke-stream-cut', 'stream-exception', 'abandon'];
 
-let bedrock: BedrockServer;
-let receiver: OtlpReceiver;
+const apps = loopbackApps(startBedrockServer, (bedrock) => ({
+  BEDROCK_URL: bedrock.url,
+  // The SDK warns on Node < 22 that its future releases will need 22: not ours to show.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  // No credentials, config or metadata lookups of the machine: the app passes its own.
+  AWS_CONFIG_FILE: '/nonexistent',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+  AWS_EC2_METADATA_DISABLED: 'true',
+}));
 
-before(async () => {
-  bedrock = await startBedrockServer();
-  receiver = await startOtlpReceiver();
-});
-after(async () => {
-  await bedrock.close();
-  await receiver.close();
-});
-
-interface Run {
-  res: ChildResult;
-  spans: ReceivedSpan[];
-}
-
-async function runApp(app: string, preload: 'require' | 'import' | 'none', env: Record<string, string>): Promise<Run> {
-  receiver.reset();
-  const res = await runNode(`test/fixtures/llm/${app}`, {
-    preload,
-    env: {
-      BEDROCK_URL: bedrock.url,
-      AGENTOPS_EXPORTERS: 'jaeger',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      // The SDK warns on Node < 22 that its future releases will need 22: not ours to show.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      // No credentials, config or metadata lookups of the machine: the app passes its own.
-      AWS_CONFIG_FILE: '/nonexistent',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ...env,
-    },
-  });
-  assert.equal(res.code, 0, `app failed: ${res.stderr}`);
-  // The preload flushes before the child exits: what was exported has arrived.
-  return { res, spans: [...receiver.spans] };
+function runApp(app: string, preload: 'require' | 'import' | 'none', env: Record<string, string>): Promise<LoopbackRun> {
+  return apps.run(`test/fixtures/llm/${app}`, preload, env);
 }
 
 function llmSpans(spans: ReceivedSpan[]): ReceivedSpan[] {
@@ -218,7 +192,7 @@ for (const [app, preload] of [
         if (e.cost === undefined) assert.equal(cost, undefined, where);
         else assert.ok(typeof cost === 'number' && Math.abs(cost - e.cost) < 1e-12, where);
         assert.equal(attr(span, 'server.address'), '127.0.0.1', where);
-        assert.equal(num(attr(span, 'server.port')), bedrock.port, where);
+        assert.equal(num(attr(span, 'server.port')), apps.server.port, where);
         assert.equal(attr(span, 'aws.request.id'), REQUEST_ID, where);
         assert.equal(attr(span, 'gen_ai.request.stream'), e.stream === true ? true : undefined, where);
         assert.equal(attr(span, 'agentops.llm.streaming'), e.stream === true ? true : undefined, where);

@@ -4,10 +4,11 @@
  * `--import`), exporting to the loopback OTLP receiver.
  */
 import * as assert from 'node:assert/strict';
-import { runNode, type ChildResult } from '../helpers/child';
+import { type ChildResult } from '../helpers/child';
 import { GEMINI_EMBEDDING_DIMS, GEMINI_RESPONSE_ID, GEMINI_USAGE, VERTEX_EMBEDDING_TOKENS } from '../helpers/gemini-wire';
-import { startLlmServer, type LlmServer } from '../helpers/llm-server';
-import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { startLlmServer } from '../helpers/llm-server';
+import { attr, treeOf, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { loopbackApps, type LoopbackRun } from '../helpers/loopback-apps';
 
 const SECRET = 'SECRET_PROMPT_9c1e';
 const COMPLETION_TEXT = 'loopback';
@@ -18,35 +19,17 @@ const FAILURES = ['error-429', 'error-400', 'error-429-stream', 'stream-cut', 'a
 const INPUT = GEMINI_USAGE.promptTokenCount;
 const OUTPUT = GEMINI_USAGE.candidatesTokenCount + GEMINI_USAGE.thoughtsTokenCount;
 
-let llm: LlmServer;
-let receiver: OtlpReceiver;
+const apps = loopbackApps(startLlmServer, (llm) => ({ LLM_BASE: llm.geminiBaseURL }));
 
-before(async () => {
-  llm = await startLlmServer();
-  receiver = await startOtlpReceiver();
-});
-after(async () => {
-  await llm.close();
-  await receiver.close();
-});
-
-interface Run {
-  res: ChildResult;
-  spans: ReceivedSpan[];
+interface Run extends LoopbackRun {
   /** HTTP requests the SDK made in this run. */
   requests: number;
 }
 
 async function runApp(app: string, preload: 'require' | 'import' | 'none', env: Record<string, string>): Promise<Run> {
-  receiver.reset();
-  const before = llm.requests.length;
-  const res = await runNode(`test/fixtures/llm/${app}`, {
-    preload,
-    env: { LLM_BASE: llm.geminiBaseURL, AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', ...env },
-  });
-  assert.equal(res.code, 0, `app failed: ${res.stderr}`);
-  // The preload flushes before the child exits: what was exported has arrived.
-  return { res, spans: [...receiver.spans], requests: llm.requests.length - before };
+  const before = apps.server.requests.length;
+  const run = await apps.run(`test/fixtures/llm/${app}`, preload, env);
+  return { ...run, requests: apps.server.requests.length - before };
 }
 
 function llmSpans(spans: ReceivedSpan[]): ReceivedSpan[] {
@@ -93,7 +76,7 @@ function checkGenerated(span: ReceivedSpan, provider: string, streamed: boolean)
   const cost = attr(span, 'agentops.usage.cost_usd');
   assert.ok(typeof cost === 'number' && Math.abs(cost - 0.00002972) < 1e-12, where);
   assert.equal(attr(span, 'server.address'), '127.0.0.1', where);
-  assert.equal(num(attr(span, 'server.port')), llm.port, where);
+  assert.equal(num(attr(span, 'server.port')), apps.server.port, where);
   assert.equal(attr(span, 'gen_ai.request.stream'), streamed ? true : undefined, where);
   assert.equal(attr(span, 'agentops.llm.streaming'), streamed ? true : undefined, where);
   // The conventions' structured content: the prompt as a user message, the answer with its finish reason.

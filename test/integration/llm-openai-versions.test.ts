@@ -9,26 +9,15 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT, runNode } from '../helpers/child';
-import { startLlmServer, type LlmServer } from '../helpers/llm-server';
-import { attr, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { REPO_ROOT } from '../helpers/child';
+import { startLlmServer } from '../helpers/llm-server';
+import { attr, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { loopbackApps } from '../helpers/loopback-apps';
 
 const SCENARIOS = ['chat', 'chat-stream-usage', 'responses', 'responses-stream', 'embeddings', 'error-429-openai', 'azure-chat', 'azure-chat-stream', 'azure-embeddings', 'azure-error-429'];
 const SCENARIOS_FILE = path.join(REPO_ROOT, 'test', 'fixtures', 'llm', 'scenarios.cjs');
 
-let llm: LlmServer;
-let receiver: OtlpReceiver;
-const dirs: string[] = [];
-
-before(async () => {
-  llm = await startLlmServer();
-  receiver = await startOtlpReceiver();
-});
-after(async () => {
-  await llm.close();
-  await receiver.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const apps = loopbackApps(startLlmServer, (llm) => ({ LLM_BASE: llm.url }));
 
 /** An app directory whose `openai` is the given installed package (the top-level one when alias is undefined). */
 function appDir(alias: string | undefined): string {
@@ -46,19 +35,14 @@ function appDir(alias: string | undefined): string {
       path.join(dir, 'app.mjs'),
       `import OpenAI, { AzureOpenAI } from 'openai';\nimport * as agentops from 'agentops-otel';\nimport scenarios from ${JSON.stringify(SCENARIOS_FILE)};\nscenarios.main({ OpenAI, AzureOpenAI, Anthropic: function () {} }, agentops).catch((e) => { console.error('app failed', e); process.exitCode = 1; });\n`,
     );
-    dirs.push(dir);
+    apps.dirs.push(dir);
   }
   return dir;
 }
 
 async function run(alias: string | undefined, app: 'app.cjs' | 'app.mjs', preload: 'require' | 'import' | 'none'): Promise<{ spans: ReceivedSpan[]; stdout: string }> {
-  receiver.reset();
-  const res = await runNode(path.join(appDir(alias), app), {
-    preload,
-    env: { LLM_BASE: llm.url, SCENARIOS: SCENARIOS.join(','), SESSION: '1', AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
-  });
-  assert.equal(res.code, 0, res.stderr);
-  return { spans: [...receiver.spans], stdout: res.stdout };
+  const { res, spans } = await apps.run(path.join(appDir(alias), app), preload, { SCENARIOS: SCENARIOS.join(','), SESSION: '1' });
+  return { spans, stdout: res.stdout };
 }
 
 function installedVersion(alias: string | undefined): string {

@@ -3,41 +3,19 @@
  * the preload (CommonJS `--require` and ESM `--import`), exporting to the loopback OTLP receiver.
  */
 import * as assert from 'node:assert/strict';
-import { runNode, type ChildResult } from '../helpers/child';
-import { startLlmServer, type LlmServer } from '../helpers/llm-server';
-import { attr, startOtlpReceiver, treeOf, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { startLlmServer } from '../helpers/llm-server';
+import { attr, treeOf, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { loopbackApps, type LoopbackRun } from '../helpers/loopback-apps';
 
 const SECRET = 'SECRET_PROMPT_7f3a';
 const PROMPT = `${SECRET} say hello`;
 const COMPLETION_TEXT = 'loopback';
 const ALL = ['chat', 'chat-stream', 'chat-stream-usage', 'responses', 'responses-stream', 'embeddings', 'anthropic', 'anthropic-stream', 'anthropic-helper'];
 
-let llm: LlmServer;
-let receiver: OtlpReceiver;
+const apps = loopbackApps(startLlmServer, (llm) => ({ LLM_BASE: llm.url }));
 
-before(async () => {
-  llm = await startLlmServer();
-  receiver = await startOtlpReceiver();
-});
-after(async () => {
-  await llm.close();
-  await receiver.close();
-});
-
-interface Run {
-  res: ChildResult;
-  spans: ReceivedSpan[];
-}
-
-async function runApp(app: string, preload: 'require' | 'import' | 'none', env: Record<string, string>): Promise<Run> {
-  receiver.reset();
-  const res = await runNode(`test/fixtures/llm/${app}`, {
-    preload,
-    env: { LLM_BASE: llm.url, AGENTOPS_EXPORTERS: 'jaeger', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', ...env },
-  });
-  assert.equal(res.code, 0, `app failed: ${res.stderr}`);
-  // The preload flushes before the child exits: what was exported has arrived.
-  return { res, spans: [...receiver.spans] };
+function runApp(app: string, preload: 'require' | 'import' | 'none', env: Record<string, string>): Promise<LoopbackRun> {
+  return apps.run(`test/fixtures/llm/${app}`, preload, env);
 }
 
 function llmSpans(spans: ReceivedSpan[]): ReceivedSpan[] {
@@ -162,7 +140,7 @@ for (const [app, preload] of [
         if (e.cost === undefined) assert.equal(cost, undefined, where);
         else assert.ok(typeof cost === 'number' && Math.abs(cost - e.cost) < 1e-12, where);
         assert.equal(attr(span, 'server.address'), '127.0.0.1', where);
-        assert.equal(num(attr(span, 'server.port')), llm.port, where);
+        assert.equal(num(attr(span, 'server.port')), apps.server.port, where);
         if (e.name.startsWith('chat')) assert.ok(String(attr(span, 'gen_ai.response.id')).length > 0, where);
         const streamed = scenario.includes('stream') || scenario === 'anthropic-helper';
         assert.equal(attr(span, 'agentops.llm.streaming'), streamed ? true : undefined, where);
