@@ -6,11 +6,12 @@
 // - files that repeat an area the fast suite already covers: older openai majors (llm-sdk covers
 //   the current one), the MCP instrumentation options (mcp covers the instrumentation);
 // - matched by title: a few long load and outage tests inside otherwise quick files; the ESM
-//   (--import) run of tests that also run as CommonJS (--require), except one LLM SDK test that
-//   keeps the ESM hook covered, with preload's own --import runs; the frameworks' content-capture-off
-//   runs (llm-sdk keeps one, the security suite has the rest); the demo's variants (its main path
-//   stays); the frameworks' rarer calls (embeddings, structured output, an unsupported major); the
-//   invalid-variable runs but two (hostile-input has a malformed case for every variable).
+//   (--import) runs of tests that also run as CommonJS (--require), but one LLM SDK test that keeps
+//   the ESM hook covered beside the preload's own --import runs; MCP over streamable HTTP (stdio
+//   stays, for both SDK generations); the frameworks' content-capture-off runs (llm-sdk keeps one,
+//   the security suite has the rest) and rarer calls (embeddings, structured output, an unsupported
+//   major); the demo's variants (its main path stays); the invalid-variable runs but two
+//   (hostile-input has a malformed case for every variable).
 // A new test is in the fast suite unless it is listed here.
 const all = require('./.mocharc.json');
 
@@ -34,7 +35,8 @@ module.exports = {
     'agents\\.mjs under --import',
     '\\(--import\\)$',
     'over (stdio|streamable HTTP), ESM \\(--import\\)',
-    '\\(http, import\\)$',
+    'MCP client and server over streamable HTTP',
+    '\\(http, import, SDK [^)]*\\)$',
     '(LangChain\\.js|Vercel AI SDK \\d+\\.x) with content capture off',
     'agentops-otel demo (without Jaeger|--keep|uses a configured database)',
     'LangChain\\.js (a streamed model call and an embeddings call|a @langchain/core major we do not support)',
