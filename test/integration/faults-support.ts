@@ -132,6 +132,11 @@ export class App {
     });
   }
 
+  /** The end of what the app has written to stderr, for failure messages. */
+  stderrTail(chars = 1000): string {
+    return this.errSeen.slice(-chars);
+  }
+
   /** How much the app has written to stderr so far: a mark for waitStderr. */
   stderrMark(): number {
     return this.errSeen.length;
