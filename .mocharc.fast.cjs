@@ -1,8 +1,9 @@
 // `npm test`: the suite a developer runs often. It is the whole suite (.mocharc.json, which
 // `npm run test:all` and .ci/run use) minus what is named here; every test runs in `npm run test:all`.
 // Left out:
-// - the long suites: fault injection, database outages, the export engine, security and hostile
-//   input, whose tests hold faults for seconds or push tens of thousands of spans;
+// - the long suites: fault injection, database outages, the export engine (its exit behaviour and
+//   thread priority included), security and hostile input, whose tests hold faults for seconds,
+//   push tens of thousands of spans or wait out shutdown bounds;
 // - files that repeat an area the fast suite already covers: older openai majors (llm-sdk covers
 //   the current one), the MCP instrumentation options (mcp covers the instrumentation);
 // - matched by title: a few long load and outage tests inside otherwise quick files; the ESM
@@ -13,14 +14,22 @@
 //   major); the demo's variants (its main path stays); the invalid-variable runs but two
 //   (hostile-input has a malformed case for every variable).
 // A new test is in the fast suite unless it is listed here.
+//
+// The files run in parallel, in up to four worker processes (two on a two-core machine): most of a
+// test's time is spent in the apps it starts. Each worker starts its own PostgreSQL once.
+const os = require('node:os');
 const all = require('./.mocharc.json');
 
 module.exports = {
   ...all,
+  parallel: true,
+  jobs: Math.min(4, Math.max(2, os.availableParallelism() - 1)),
   ignore: [
     'dist/test/integration/faults-*.test.js',
     'dist/test/integration/postgres-outage.test.js',
     'dist/test/integration/engine.test.js',
+    'dist/test/integration/exit.test.js',
+    'dist/test/integration/thread-priority.test.js',
     'dist/test/integration/security-*.test.js',
     'dist/test/integration/hostile-input.test.js',
     'dist/test/integration/llm-openai-versions.test.js',

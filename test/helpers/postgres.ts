@@ -79,25 +79,37 @@ export function cleanLeftovers(): void {
     if (tempDirs.some((d) => path.basename(d) === name)) continue; // ours, made before the server started
     const dir = path.join(os.tmpdir(), name);
     try {
-      const pidFile = path.join(dir, 'data', 'postmaster.pid');
-      if (fs.existsSync(pidFile)) {
-        const pm = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-        if (Number.isInteger(pm) && pm > 0 && pidAlive(pm)) {
-          // SIGQUIT: immediate shutdown; the data is thrown away anyway.
-          try {
-            process.kill(pm, 'SIGQUIT');
-          } catch {
-            // already gone
-          }
-          const until = Date.now() + 5000;
-          while (pidAlive(pm) && Date.now() < until) execFileSync('sleep', ['0.05']);
-          if (pidAlive(pm)) process.kill(pm, 'SIGKILL');
-        }
-      }
+      stopPostmasterSync(path.join(dir, 'data'));
       fs.rmSync(dir, { recursive: true, force: true });
     } catch {
       // best effort: a leftover we cannot remove must not fail this run
     }
+  }
+}
+
+/** Stops the server of a data directory at once (SIGQUIT: its data is thrown away anyway). */
+function stopPostmasterSync(dataDir: string): void {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return;
+  const pm = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pm) || pm <= 0 || !pidAlive(pm)) return;
+  try {
+    process.kill(pm, 'SIGQUIT');
+  } catch {
+    // already gone
+  }
+  const until = Date.now() + 5000;
+  while (serving(pm) && Date.now() < until) execFileSync('sleep', ['0.05']);
+  if (serving(pm)) process.kill(pm, 'SIGKILL');
+}
+
+/** Alive and not a zombie: a server this process started stays one until the process exits. */
+function serving(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc: the signal's answer is all there is
   }
 }
 
@@ -286,6 +298,26 @@ export async function killServer(): Promise<void> {
 }
 
 /** For the root hook: stop the server and remove its data. Safe when nothing was started. */
+let stopAtExit = false;
+
+/**
+ * For a process that runs several test files (a worker of mocha's parallel mode, where root hooks
+ * run after every file): the server stays up for the next file and stops when the process exits.
+ */
+export function shutdownTestServerAtExit(): void {
+  if (stopAtExit) return;
+  stopAtExit = true;
+  process.once('exit', () => {
+    try {
+      if (embedded && running && baseDir) stopPostmasterSync(path.join(baseDir, 'data'));
+      if (baseDir) fs.rmSync(baseDir, { recursive: true, force: true });
+      for (const d of tempDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+    } catch {
+      // best effort: the next run's cleanLeftovers() removes what is left
+    }
+  });
+}
+
 export async function shutdownTestServer(): Promise<void> {
   if (starting) await starting.catch(() => undefined);
   if (embedded && running) await embedded.stop().catch(() => undefined);
