@@ -10,7 +10,7 @@
  * - AGENTOPS_AUTO_SESSION: see instrumentations/genai/auto-session.ts.
  */
 import * as fs from 'node:fs';
-import { NO_OVERRIDES, parsePriceOverrides, type PriceTable } from './genai/prices';
+import { NO_OVERRIDES, parsePriceOverrides, type PriceTable } from './shared/prices';
 import { readAutoSessionMode, type AutoSessionMode } from './genai/auto-session';
 import { ConfigError } from '../src/config/errors';
 import { readList } from '../src/config/parse';

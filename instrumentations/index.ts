@@ -8,7 +8,7 @@ import { AgentOpsInstrumentation } from './agentops/instrumentation';
 import { AiSdkInstrumentation } from './ai-sdk/instrumentation';
 import { AnthropicInstrumentation } from './anthropic/instrumentation';
 import { BedrockInstrumentation } from './bedrock/instrumentation';
-import type { PriceTable } from './genai/prices';
+import type { PriceTable } from './shared/prices';
 import { GoogleGenAIInstrumentation } from './google-genai/instrumentation';
 import { McpInstrumentation } from './mcp/instrumentation';
 import { ESM_FILES as MCP_ESM_FILES } from './mcp/semconv';

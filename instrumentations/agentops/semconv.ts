@@ -1,6 +1,6 @@
 /**
  * Our own `agentops.*` attribute names. The OpenTelemetry names come from
- * `@opentelemetry/semantic-conventions` (stable ones) and ../genai/semconv.ts (GenAI, incubating).
+ * `@opentelemetry/semantic-conventions` (stable ones) and ../shared/semconv.ts (GenAI, incubating).
  */
 
 export const ATTR_SESSION_ID = 'agentops.session.id';

@@ -7,10 +7,10 @@ import type { Attributes, HrTime } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Agent, ActionEvent, ErrorEvent, Event, LLMEvent, Session, ToolEvent } from '../../src/client';
 import { safeJson, toAttributeText, truncateText } from '../../src/shared/serialize';
-import { costUsd, NO_OVERRIDES, type PriceTable } from '../genai/prices';
+import { costUsd, NO_OVERRIDES, type PriceTable } from '../shared/prices';
 import * as AS from './semconv';
 import type { ContentOptions } from '../../src/config/defaults';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 
 export interface MappingOptions extends ContentOptions {
   /** AGENTOPS_PRICE_TABLE overrides; the built-in prices apply either way. */

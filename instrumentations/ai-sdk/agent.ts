@@ -14,7 +14,7 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { logger } from '../../src/shared/logger';
 import { startAgentSpan, type AgentSpan } from '../genai/agent-span';
 import { currentPlacement } from '../genai/framework-span';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import { chain, endWhenDropped, stepsOf, wrapTools, type CallDeps } from './call';
 import { wrapModel } from './model';
 import { resolveModelId } from './resolve';

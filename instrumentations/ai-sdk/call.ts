@@ -14,7 +14,7 @@ import { logger } from '../../src/shared/logger';
 import * as AS from '../agentops/semconv';
 import { startFrameworkSpan, type FrameworkSpan, type Placement } from '../genai/framework-span';
 import type { RecorderDeps } from '../genai/recorder';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import { wrapModel } from './model';
 import { resolveModelId } from './resolve';
 import * as A from './semconv';

@@ -8,7 +8,7 @@
 import { context } from '@opentelemetry/api';
 import type { Placement } from '../genai/framework-span';
 import { traceLlmCall, type LlmCall, type RecorderDeps } from '../genai/recorder';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import { observeReadableStream } from './readable-stream';
 import type { ModelLike } from './types';
 import * as U from './utils';

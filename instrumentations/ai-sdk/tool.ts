@@ -11,7 +11,7 @@ import { stats } from '../../src/shared/stats';
 import { toAttributeText } from '../../src/shared/serialize';
 import * as AS from '../agentops/semconv';
 import type { Placement } from '../genai/framework-span';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import { markSpanError } from '../genai/span-error';
 import type { GenAiOptions } from '../genai/types';
 import * as A from './semconv';

@@ -1,5 +1,5 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { PriceTable } from '../genai/prices';
+import type { PriceTable } from '../shared/prices';
 
 export interface AnthropicInstrumentationConfig extends InstrumentationConfig {
   serviceName?: string;

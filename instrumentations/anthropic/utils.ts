@@ -1,5 +1,5 @@
 /** Pure mapping from Anthropic Messages requests, responses and stream events to GenAI attributes and usage. */
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
 import { messageOutput, messagesInput } from './messages';

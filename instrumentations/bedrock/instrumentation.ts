@@ -22,7 +22,7 @@ import { logger } from '../../src/shared/logger';
 import { observeAsyncIterable } from '../genai/async-iterable';
 import { recorderDeps } from '../genai/base';
 import { traceLlmCall, type LlmCall, type RecorderDeps } from '../genai/recorder';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { obj, type Obj } from '../genai/utils';
 import * as B from './semconv';

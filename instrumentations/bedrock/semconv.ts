@@ -1,5 +1,5 @@
 /**
- * Names specific to the Bedrock instrumentation (the GenAI ones it shares are in ../genai/semconv.ts).
+ * Names specific to the Bedrock instrumentation (the GenAI ones it shares are in ../shared/semconv.ts).
  * The AWS attributes below are defined by OpenTelemetry but exported only from
  * `@opentelemetry/semantic-conventions/incubating`, which that package advises instrumentations to
  * copy rather than import (it breaks in minor releases).

@@ -10,7 +10,7 @@ import type { ContentOptions } from '../../src/config/defaults';
 import { stats } from '../../src/shared/stats';
 import * as AS from '../agentops/semconv';
 import type { Placement } from './framework-span';
-import * as S from './semconv';
+import * as S from '../shared/semconv';
 import { markSpanError } from './span-error';
 
 export interface AgentSpan {

@@ -9,7 +9,7 @@ import { logger } from '../../src/shared/logger';
 import { runEvent } from '../agentops/event-runner';
 import type { Placement } from './framework-span';
 import { applyError, applyOutcome, type RecorderDeps } from './recorder';
-import * as S from './semconv';
+import * as S from '../shared/semconv';
 import type { LlmOutcome, LlmRequest } from './types';
 
 function noop(): void {}

@@ -13,7 +13,7 @@ import { stats } from '../../src/shared/stats';
 import * as AS from '../agentops/semconv';
 import { adoptSpan, isTraced, sessionParent } from '../agentops/session-states';
 import { markSpanError } from './span-error';
-import * as S from './semconv';
+import * as S from '../shared/semconv';
 
 /** Where a framework span or event belongs: the context of its parent, its session and agent. */
 export interface Placement {

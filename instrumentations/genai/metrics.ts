@@ -7,7 +7,7 @@
  */
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
-import * as S from './semconv';
+import * as S from '../shared/semconv';
 import type { LlmOutcome, LlmRequest } from './types';
 
 export const METRIC_OPERATION_DURATION = 'gen_ai.client.operation.duration';

@@ -19,8 +19,8 @@ import { runEvent } from '../agentops/event-runner';
 import { autoSession } from './auto-session';
 import { boundedJson } from './messages';
 import { recordCallMetrics } from './metrics';
-import { costUsd } from './prices';
-import * as S from './semconv';
+import { costUsd } from '../shared/prices';
+import * as S from '../shared/semconv';
 import type { AttributeMap, GenAiOptions, LlmOutcome, LlmRequest } from './types';
 
 /** Set in the context while an instrumented call runs: an inner instrumented layer records nothing. */

@@ -18,7 +18,7 @@ import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } f
 import { logger } from '../../src/shared/logger';
 import { recorderDeps } from '../genai/base';
 import { traceLlmCall, type LlmCall, type RecorderDeps } from '../genai/recorder';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import { observeAsyncIterator } from '../genai/stream';
 import { obj, serverAttributes } from '../genai/utils';
 import * as G from './semconv';

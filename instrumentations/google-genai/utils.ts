@@ -3,7 +3,7 @@
  * `embedContent`) and their responses and stream chunks to GenAI attributes and usage. Loosely
  * typed on purpose: it reads what the Gemini Developer API and Vertex AI return and ignores the rest.
  */
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
 import { candidatesOutput, generateInput } from './messages';

@@ -28,7 +28,7 @@ import { startAgentSpan, type AgentSpan } from '../genai/agent-span';
 import { recordFinishedLlmCall } from '../genai/finished-call';
 import { currentPlacement, startFrameworkSpan, type FrameworkSpan, type Placement } from '../genai/framework-span';
 import { addParentResolver, type ParentInfo, type RecorderDeps } from '../genai/recorder';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import { markSpanError } from '../genai/span-error';
 import type { LlmRequest } from '../genai/types';
 import { takeReactAgentName } from './react-agent';

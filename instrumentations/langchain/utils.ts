@@ -2,7 +2,7 @@
  * Pure mapping from LangChain.js callback arguments (serialized runnables, run metadata, model
  * results) to names, GenAI attributes and usage.
  */
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import type { LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
 import * as L from './semconv';

@@ -2,7 +2,7 @@
 import { ATTR_ERROR_TYPE, ATTR_NETWORK_PROTOCOL_NAME, ATTR_NETWORK_TRANSPORT, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { AttributeMap } from '../genai/types';
 import { toAttributeText } from '../../src/shared/serialize';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import { obj, serverAttributes, str } from '../genai/utils';
 import * as M from './semconv';
 import type { McpMapping, McpOutcome, McpRequest } from './types';

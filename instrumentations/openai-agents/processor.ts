@@ -17,7 +17,7 @@ import { logger } from '../../src/shared/logger';
 import { stats } from '../../src/shared/stats';
 import * as AS from '../agentops/semconv';
 import type { ParentInfo } from '../genai/recorder';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import * as G from './semconv';
 import type { AgentsSpan, AgentsTrace, AgentsTracingProcessor } from './types';
 import * as U from './utils';

@@ -2,7 +2,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import * as AS from '../agentops/semconv';
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import { toAttributeText } from '../../src/shared/serialize';
 import * as G from './semconv';
 import type { AgentsSpan } from './types';

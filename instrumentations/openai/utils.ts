@@ -2,7 +2,7 @@
  * Pure mapping from OpenAI requests, responses and stream chunks to GenAI attributes and usage.
  * Loosely typed on purpose: it reads what v4 to v7 return and ignores what it does not know.
  */
-import * as S from '../genai/semconv';
+import * as S from '../shared/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';
 import { chatInput, chatOutput, responseOutput, responsesInput } from './messages';

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as genai from '@pydantic/genai-prices';
 import { priceCheck } from '../../src/cli/commands/doctor';
-import { costUsd, findOverride, NO_OVERRIDES, parsePriceOverrides } from '../../instrumentations/genai/prices';
-import { activePrices, PRICE_DATA_DATES, priceSourceInfo, sourceCostUsd, sourceProviderId, tokenCost } from '../../instrumentations/genai/price-source';
+import { costUsd, findOverride, NO_OVERRIDES, parsePriceOverrides } from '../../instrumentations/shared/prices';
+import { activePrices, PRICE_DATA_DATES, priceSourceInfo, sourceCostUsd, sourceProviderId, tokenCost } from '../../instrumentations/shared/price-source';
 
 const near = (a: number | undefined, b: number, what: string): void => assert.ok(a !== undefined && Math.abs(a - b) <= 1e-12 + Math.abs(b) * 1e-9, `${what}: ${a} != ${b}`);
 
