@@ -16,6 +16,11 @@ import type { WireDefinitions, WireSpan } from './wire';
 
 /** Past this many spans handed over and not yet taken in, the app's thread waits for the worker. */
 const MAX_IN_FLIGHT_SPANS = 50_000;
+/**
+ * A wait ends once the worker has taken in this many spans: the app is slowed to the worker's pace
+ * in short waits. Waiting down to half the bound stalled the app for more than a second at a time.
+ */
+const BACKPRESSURE_STEP_SPANS = 2_048;
 /** The longest one wait for the worker may last: memory may grow past the bound, the app must not stall. */
 const MAX_BACKPRESSURE_WAIT_MS = 2_000;
 /** Time a drain may take past its deadline: the worker's last synchronous spool writes. */
@@ -178,7 +183,7 @@ export class WorkerHost implements EngineHost {
     const t0 = performance.now();
     this.waits++;
     const until = Date.now() + MAX_BACKPRESSURE_WAIT_MS;
-    while (!this.failed && this.inFlight() > MAX_IN_FLIGHT_SPANS / 2 && Date.now() < until) {
+    while (!this.failed && this.inFlight() > MAX_IN_FLIGHT_SPANS - BACKPRESSURE_STEP_SPANS && Date.now() < until) {
       if (Atomics.load(this.shared, SLOT.READY) === -1) break;
       Atomics.wait(this.shared, SLOT.CONSUMED, Atomics.load(this.shared, SLOT.CONSUMED), 20);
     }
