@@ -297,7 +297,6 @@ export async function killServer(): Promise<void> {
   while (backends.some(processRunning) && Date.now() < until + 5000) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** For the root hook: stop the server and remove its data. Safe when nothing was started. */
 let stopAtExit = false;
 
 /**
@@ -318,6 +317,7 @@ export function shutdownTestServerAtExit(): void {
   });
 }
 
+/** For the root hook: stop the server and remove its data. Safe when nothing was started. */
 export async function shutdownTestServer(): Promise<void> {
   if (starting) await starting.catch(() => undefined);
   if (embedded && running) await embedded.stop().catch(() => undefined);
