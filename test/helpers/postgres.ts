@@ -98,19 +98,10 @@ function stopPostmasterSync(dataDir: string): void {
   } catch {
     // already gone
   }
+  // A server this process started stays a zombie (not running) until the process exits.
   const until = Date.now() + 5000;
-  while (serving(pm) && Date.now() < until) execFileSync('sleep', ['0.05']);
-  if (serving(pm)) process.kill(pm, 'SIGKILL');
-}
-
-/** Alive and not a zombie: a server this process started stays one until the process exits. */
-function serving(pid: number): boolean {
-  if (!pidAlive(pid)) return false;
-  try {
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true; // no /proc: the signal's answer is all there is
-  }
+  while (processRunning(pm) && Date.now() < until) execFileSync('sleep', ['0.05']);
+  if (processRunning(pm)) process.kill(pm, 'SIGKILL');
 }
 
 async function startEmbedded(): Promise<TestServer> {
