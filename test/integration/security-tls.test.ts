@@ -20,20 +20,17 @@ import { Client } from 'pg';
 import { runNode, REPO_ROOT, type ChildResult } from '../helpers/child';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { tempDir, testServer } from '../helpers/postgres';
+import { spoolRows as spoolRowsIn } from './faults-support';
 import { makePki, startTlsPostgres, type Pki, type TlsPostgres } from '../helpers/tls';
 
 const fixture = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures', name);
 
-/** Files in a spool directory that hold rows (not claimed or temporary). */
+/**
+ * Rows of the spool files in a directory, pending or claimed: an app that exits while its exporter
+ * tries its own spool leaves the file claimed under its pid, and the next replayer takes it over.
+ */
 function spoolRows(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  const rows: string[] = [];
-  for (const n of fs.readdirSync(dir)) {
-    if (!n.endsWith('.spool')) continue;
-    const lines = fs.readFileSync(path.join(dir, n), 'utf8').split('\n');
-    rows.push(...lines.slice(1).filter((l) => l !== ''));
-  }
-  return rows;
+  return fs.existsSync(dir) ? spoolRowsIn(dir) : [];
 }
 
 /** stdout and stderr hold nothing but the app's one JSON line and our own JSON log lines. */
