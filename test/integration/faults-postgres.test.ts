@@ -35,8 +35,8 @@ describe('faults: PostgreSQL fails while the app records', function () {
     await receiver.close();
   });
 
-  function start(extra: Record<string, string> = {}, url = dbUrl, spoolDir = tempDir()): App {
-    const app = new App(fixture('faults-app.js'), ['steady', String(RATE)], { env: faultEnv({ jaegerUrl: receiver.url, dbUrl: url, spoolDir }, extra) });
+  function start(extra: Record<string, string> = {}, url = dbUrl): App {
+    const app = new App(fixture('faults-app.js'), ['steady', String(RATE)], { env: faultEnv({ jaegerUrl: receiver.url, dbUrl: url, spoolDir: tempDir() }, extra) });
     apps.push(app);
     return app;
   }
@@ -84,7 +84,7 @@ describe('faults: PostgreSQL fails while the app records', function () {
 
   it('slow database: a lock makes writes hit statement_timeout; after it is released every span is stored once', async () => {
     const spoolDir = tempDir();
-    const app = start({ AGENTOPS_PG_STATEMENT_TIMEOUT_MS: '300' }, dbUrl, spoolDir);
+    const app = start({ AGENTOPS_PG_STATEMENT_TIMEOUT_MS: '300', AGENTOPS_PG_SPOOL_DIR: spoolDir });
     const sessionId = await app.sessionId();
     await flowing(sessionId);
     const locker = new Client({ connectionString: dbUrl });
