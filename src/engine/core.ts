@@ -9,6 +9,8 @@ import type { OtlpExporterConfig } from '../exporters/otlp/config';
 import type { PostgresExporterConfig } from '../exporters/postgres/config';
 import { logger } from '../shared/logger';
 import { stats, type ExporterCounters } from '../shared/stats';
+import { readBatch } from './batch-codec';
+import { Overflow, type OverflowTarget } from './overflow';
 import { WireDecoder, type WireDefinitions, type WireSpan } from './wire';
 
 export interface DestinationsConfig {
@@ -44,13 +46,31 @@ export function createDestinations(cfg: DestinationsConfig, options: { autoRepla
   return out;
 }
 
+/** Where each destination's overflow files go: its own spool directory, under its own limit. */
+export function overflowTargets(cfg: DestinationsConfig, destinations: readonly Destination[]): OverflowTarget[] {
+  const out: OverflowTarget[] = [];
+  for (const d of destinations) {
+    const c = d.name === 'postgres' ? cfg.postgres : cfg.otlp;
+    if (c !== undefined) out.push({ destination: d, dir: c.spoolDir, maxBytes: c.spoolMaxBytes });
+  }
+  return out;
+}
+
 export class EngineCore {
   private readonly decoder = new WireDecoder();
+  private readonly defs: Required<WireDefinitions> = { resources: [], scopes: [] };
+  /** Only where spans may arrive faster than they are encoded (the worker, the replay helper). */
+  readonly overflow: Overflow | undefined;
 
-  constructor(readonly destinations: Destination[]) {}
+  constructor(
+    readonly destinations: Destination[],
+    overflow?: readonly OverflowTarget[],
+  ) {
+    this.overflow = overflow === undefined ? undefined : new Overflow(overflow, () => this.defs);
+  }
 
   intake(spans: readonly WireSpan[], defs: WireDefinitions | undefined): void {
-    this.decoder.define(defs);
+    this.define(defs);
     const decoded: ReadableSpan[] = [];
     for (const w of spans) {
       try {
@@ -61,6 +81,28 @@ export class EngineCore {
       }
     }
     this.accept(decoded);
+  }
+
+  /**
+   * A batch as the hand-off writes it; with `spill`, it goes to the overflow spool as it is (when
+   * there is one). A batch that cannot be read is dropped whole, and counted.
+   */
+  intakeBatch(bytes: Uint8Array, count: number, defs: WireDefinitions | undefined, spill = false): void {
+    if (spill && this.overflow?.enabled === true) {
+      this.define(defs);
+      this.overflow.hold({ bytes, count });
+      return;
+    }
+    let spans: WireSpan[];
+    try {
+      spans = readBatch(bytes);
+    } catch (err) {
+      this.define(defs);
+      for (const d of this.destinations) stats.drop(d.name, 'unconvertible', count);
+      logger.limited('error', 'engine.batch', 'a span batch could not be read in the export thread; dropped', { spans: count, error: err });
+      return;
+    }
+    this.intake(spans, defs);
   }
 
   accept(spans: readonly ReadableSpan[]): void {
@@ -74,7 +116,24 @@ export class EngineCore {
     }
   }
 
+  private define(defs: WireDefinitions | undefined): void {
+    if (defs === undefined) return;
+    this.decoder.define(defs);
+    this.defs.resources.push(...(defs.resources ?? []));
+    this.defs.scopes.push(...(defs.scopes ?? []));
+  }
+
+  /** Hands overflow files back to destinations with room (one pass). */
+  replayOverflow(): Promise<void> {
+    return this.overflow?.replay() ?? Promise.resolve();
+  }
+
   async drain(deadline: number, final: boolean): Promise<DrainReport> {
+    if (this.overflow !== undefined) {
+      this.overflow.flush();
+      await this.overflow.replay(deadline).catch((err: unknown) => logger.limited('error', 'engine.overflow', 'the overflow spool could not be handed back', { error: err }));
+      if (final) this.overflow.close();
+    }
     await Promise.all(
       this.destinations.map((d) => d.drain(deadline, final).catch((err: unknown) => logger.limited('error', `engine.drain.${d.name}`, `${d.name} exporter failed to drain`, { error: err }))),
     );
@@ -82,6 +141,7 @@ export class EngineCore {
   }
 
   spoolAllSync(): void {
+    this.overflow?.close();
     for (const d of this.destinations) {
       try {
         d.spoolAllSync();
@@ -92,7 +152,7 @@ export class EngineCore {
   }
 
   async spoolHasWork(): Promise<boolean> {
-    const answers = await Promise.all(this.destinations.map((d) => d.spoolHasWork().catch(() => false)));
+    const answers = await Promise.all([...this.destinations.map((d) => d.spoolHasWork().catch(() => false)), this.overflow?.hasWork().catch(() => false) ?? false]);
     return answers.some(Boolean);
   }
 

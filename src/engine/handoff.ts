@@ -12,7 +12,8 @@ import type { DestinationsConfig, DrainReport } from './core';
 import type { EngineHealth, EngineHost } from './host';
 import { InlineHost } from './inline-host';
 import { WorkerHost } from './worker-host';
-import { WireEncoder, type FinishedSpan, type WireSpan } from './wire';
+import { BatchWriter } from './batch-codec';
+import { WireEncoder, type FinishedSpan, type WireDefinitions, type WireSpan } from './wire';
 
 /** Spans per hand-off message, and the longest a span waits on the app's thread for its batch. */
 const HANDOFF_BATCH = 256;
@@ -32,7 +33,7 @@ export interface HandoffOptions {
 export class HandoffSpanProcessor implements SpanProcessor {
   private host: EngineHost;
   private encoder = new WireEncoder();
-  private pending: WireSpan[] = [];
+  private readonly batch = new BatchWriter();
   private timer: NodeJS.Timeout | undefined;
   private workerFailures = 0;
 
@@ -66,8 +67,14 @@ export class HandoffSpanProcessor implements SpanProcessor {
   };
 
   private enqueue(w: WireSpan): void {
-    this.pending.push(w);
-    if (this.pending.length >= HANDOFF_BATCH) this.post();
+    try {
+      this.batch.add(w);
+    } catch (err) {
+      this.dropEverywhere('unconvertible', 1);
+      logger.limited('warn', 'handoff.clone', 'a span holds a value that cannot be copied to the export thread; dropped', { error: err, spanId: w.s });
+      return;
+    }
+    if (this.batch.count >= HANDOFF_BATCH) this.post();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.post(), HANDOFF_DELAY_MS);
       this.timer.unref();
@@ -91,36 +98,21 @@ export class HandoffSpanProcessor implements SpanProcessor {
   }
 
   health(): EngineHealth & { pending: number } {
-    return { ...this.host.health(), workerFailures: this.workerFailures, pending: this.pending.length };
+    return { ...this.host.health(), workerFailures: this.workerFailures, pending: this.batch.count };
   }
 
   private post(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const spans = this.pending;
-    this.pending = [];
+    const count = this.batch.count;
+    if (count === 0) return;
+    const bytes = this.batch.take();
     const defs = this.encoder.takeDefinitions();
     try {
-      this.host.send(spans, defs);
+      this.host.send(bytes, count, defs);
     } catch (err) {
-      // A value the structured clone refuses: send one at a time so only the culprits are lost.
-      if (spans.length > 1 && (err as Error)?.name === 'DataCloneError') {
-        this.host.send([], defs);
-        for (const s of spans) this.sendOne(s);
-        return;
-      }
-      this.dropEverywhere('handoff_failed', spans.length);
-      logger.limited('error', 'handoff.send', 'spans could not be handed to the export thread; dropped', { spans: spans.length, error: err });
-    }
-  }
-
-  private sendOne(span: WireSpan): void {
-    try {
-      this.host.send([span], undefined);
-    } catch (err) {
-      this.dropEverywhere('unconvertible', 1);
-      logger.limited('warn', 'handoff.clone', 'a span holds a value that cannot be copied to the export thread; dropped', { error: err, spanId: span.s });
+      this.dropEverywhere('handoff_failed', count);
+      logger.limited('error', 'handoff.send', 'spans could not be handed to the export thread; dropped', { spans: count, error: err });
     }
   }
 
@@ -137,17 +129,18 @@ export class HandoffSpanProcessor implements SpanProcessor {
   }
 
   /** The worker died: its unconsumed batches go to an in-thread host, with every definition again. */
-  private fallBack(pending: Array<{ spans: WireSpan[]; defs: ReturnType<WireEncoder['takeDefinitions']> }>): void {
+  private fallBack(pending: Array<{ bytes: Uint8Array; count: number; defs: WireDefinitions | undefined }>): void {
     this.workerFailures++;
     try {
-      this.host = new InlineHost(this.options.destinations);
-      this.host.send([], this.encoder.allDefinitions());
-      for (const b of pending) this.host.send(b.spans, undefined);
+      const host = new InlineHost(this.options.destinations);
+      this.host = host;
+      host.define(this.encoder.allDefinitions());
+      for (const b of pending) host.send(b.bytes, b.count, undefined);
     } catch (err) {
       logger.error('the in-thread exporters could not start either; spans are dropped', { error: err });
       this.dropEverywhere(
         'no_exporter',
-        pending.reduce((n, b) => n + b.spans.length, 0),
+        pending.reduce((n, b) => n + b.count, 0),
       );
     }
   }

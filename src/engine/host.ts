@@ -1,5 +1,5 @@
 import type { DrainReport } from './core';
-import type { WireDefinitions, WireSpan } from './wire';
+import type { WireDefinitions } from './wire';
 
 /** Health of the export path as the app's thread sees it (shutdown summary, metrics, doctor). */
 export interface EngineHealth {
@@ -18,7 +18,8 @@ export interface EngineHealth {
 /** Runs the destinations somewhere: in a worker thread, or (fallback) on the app's thread. */
 export interface EngineHost {
   readonly mode: 'worker' | 'inline';
-  send(spans: WireSpan[], defs: WireDefinitions | undefined): void;
+  /** Takes one batch (see batch-codec.ts) of `count` spans; `defs` come first. */
+  send(bytes: Uint8Array, count: number, defs: WireDefinitions | undefined): void;
   /**
    * Delivers everything handed over, blocking the calling thread until done or `deadline` (epoch
    * ms); what is left is spooled. `final` stops the destinations.

@@ -7,7 +7,7 @@
 import type { DestinationsConfig, DrainReport } from './core';
 import { EngineCore, createDestinations } from './core';
 import type { EngineHealth, EngineHost } from './host';
-import type { WireDefinitions, WireSpan } from './wire';
+import type { WireDefinitions } from './wire';
 
 export class InlineHost implements EngineHost {
   readonly mode = 'inline';
@@ -22,9 +22,13 @@ export class InlineHost implements EngineHost {
     this.core = new EngineCore(createDestinations(cfg));
   }
 
-  send(spans: WireSpan[], defs: WireDefinitions | undefined): void {
-    this.handedOff += spans.length;
-    this.core.intake(spans, defs);
+  define(defs: WireDefinitions): void {
+    this.core.intake([], defs);
+  }
+
+  send(bytes: Uint8Array, count: number, defs: WireDefinitions | undefined): void {
+    this.handedOff += count;
+    this.core.intakeBatch(bytes, count, defs);
   }
 
   drainSync(_deadline: number, final: boolean): DrainReport {

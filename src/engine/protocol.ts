@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { DestinationsConfig, DrainReport, StatsReport } from './core';
-import type { WireDefinitions, WireSpan } from './wire';
+import type { WireDefinitions } from './wire';
 
 /** Indexes into the shared Int32Array. */
 export const SLOT = {
@@ -18,8 +18,10 @@ export const SLOT = {
   DRAINED: 2,
   /** Bumped whenever the worker finishes a piece of work: a drain past its deadline is still moving. */
   PROGRESS: 3,
+  /** Spans the app's thread has handed over, modulo 2^32: the worker sees how far behind it is. */
+  HANDED_OFF: 4,
 } as const;
-export const SLOT_COUNT = 4;
+export const SLOT_COUNT = 5;
 
 export { ENGINE_THREAD_MARK } from '../shared/loader-thread';
 
@@ -35,6 +37,7 @@ export interface WorkerInit {
   statsIntervalMs: number;
 }
 
-export type ToWorker = { type: 'spans'; spans: WireSpan[]; defs?: WireDefinitions } | { type: 'drain'; seq: number; deadline: number; final: boolean };
+/** `bytes`: one batch of `count` spans (batch-codec.ts). */
+export type ToWorker = { type: 'spans'; bytes: Uint8Array; count: number; defs?: WireDefinitions } | { type: 'drain'; seq: number; deadline: number; final: boolean };
 
 export type FromWorker = { type: 'stats'; stats: StatsReport } | { type: 'drained'; seq: number; report: DrainReport; stats: StatsReport };

@@ -2,7 +2,7 @@
 import { ConfigSource } from '../config/source';
 import { readTelemetryConfig } from '../config/telemetry-config';
 import { logger } from '../shared/logger';
-import { EngineCore, createDestinations } from './core';
+import { EngineCore, createDestinations, overflowTargets } from './core';
 import { readDestinationsConfig } from './destinations-config';
 import { lowerThreadPriority } from './thread-priority';
 import { HELPER_BUDGET_MS, REPLAY_HELPER_MARK, acquireLock, parentGone } from './replay-helper';
@@ -15,12 +15,15 @@ async function main(): Promise<void> {
   lowerThreadPriority(config.exportThreadNice);
   const destinations = readDestinationsConfig(config, source, errors);
   const deadline = Date.now() + HELPER_BUDGET_MS;
-  const core = new EngineCore(createDestinations(destinations, { autoReplay: false }));
+  const created = createDestinations(destinations, { autoReplay: false });
+  const core = new EngineCore(created, overflowTargets(destinations, created));
   try {
     for (;;) {
       const release = acquireLock(destinations);
       if (release === undefined) return;
       try {
+        // The overflow spool's spans go through the destinations' queues: delivered by the drain.
+        await core.drain(deadline, false);
         await Promise.all(core.destinations.map((d) => d.replayUntil(deadline)));
       } finally {
         release();

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { parseLogLevel, logger } from '../shared/logger';
 import { registerSecret } from '../shared/redact';
 import { stats } from '../shared/stats';
-import { EngineCore, createDestinations, type StatsReport } from './core';
+import { EngineCore, createDestinations, overflowTargets, type StatsReport } from './core';
 import { lowerThreadPriority } from './thread-priority';
 import { SLOT, type FromWorker, type ToWorker, type WorkerInit } from './protocol';
 
@@ -24,7 +24,8 @@ let core: EngineCore;
 try {
   // Fault injection for the fallback test: an export thread that cannot start.
   if (process.env.__AGENTOPS_OTEL_TEST_WORKER_FAILURE === 'start') throw new Error('export thread start-up failure injected by __AGENTOPS_OTEL_TEST_WORKER_FAILURE');
-  core = new EngineCore(createDestinations(init.destinations));
+  const destinations = createDestinations(init.destinations);
+  core = new EngineCore(destinations, overflowTargets(init.destinations, destinations));
   Atomics.store(shared, SLOT.READY, 1);
 } catch (err) {
   logger.error('the export thread could not start its exporters', { error: err });
@@ -50,13 +51,23 @@ const report = (m: FromWorker): void => init.reports.postMessage(m);
 const progress = (): void => void Atomics.add(shared, SLOT.PROGRESS, 1);
 stats.onProgress = progress;
 
+/**
+ * Past this many spans waiting behind a batch, the batch goes to the overflow spool as it is:
+ * taking it in costs a memory copy, so the app never waits for encoding the worker can do later.
+ */
+const SPILL_BACKLOG_SPANS = Number(process.env.__AGENTOPS_OTEL_TEST_SPILL_BACKLOG ?? '') || 4096;
+const OVERFLOW_REPLAY_MS = 100;
+let consumed = 0;
+const backlog = (): number => (Atomics.load(shared, SLOT.HANDED_OFF) - consumed) | 0;
+
 parentPort!.on('message', (m: ToWorker) => {
   if (m.type === 'spans') {
     try {
-      core.intake(m.spans, m.defs);
+      core.intakeBatch(m.bytes, m.count, m.defs, backlog() - m.count > SPILL_BACKLOG_SPANS);
     } finally {
       progress();
-      Atomics.add(shared, SLOT.CONSUMED, m.spans.length);
+      consumed = (consumed + m.count) | 0;
+      Atomics.add(shared, SLOT.CONSUMED, m.count);
       Atomics.notify(shared, SLOT.CONSUMED);
     }
     return;
@@ -76,3 +87,7 @@ parentPort!.on('message', (m: ToWorker) => {
 });
 
 setInterval(() => report({ type: 'stats', stats: statsReport() }), init.statsIntervalMs).unref();
+// Overflow files go back to the destinations while the worker keeps up with the app again.
+setInterval(() => {
+  if (backlog() <= SPILL_BACKLOG_SPANS / 2) void core.replayOverflow();
+}, OVERFLOW_REPLAY_MS).unref();

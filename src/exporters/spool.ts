@@ -17,6 +17,8 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 
 const SUFFIX = '.spool';
+/** Every suffix a spool directory's files may carry (see engine/wire-file.ts): they share its size limit. */
+const ALL_SUFFIXES = [SUFFIX, '.wire'];
 const CLAIM = '.claimed.';
 const TMP = '.tmp.';
 
@@ -67,12 +69,20 @@ export class Spool {
   private scannedAt = 0;
   private ready: Promise<boolean> | undefined;
 
+  private readonly claimName: RegExp;
+  private readonly tmpName: RegExp;
+
   constructor(
     readonly dir: string,
     readonly maxBytes: number,
     readonly header: string,
+    /** Files of this spool: another suffix makes another spool sharing the directory and its limit. */
+    readonly suffix = SUFFIX,
   ) {
     liveInstances.add(this.instance);
+    const own = suffix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.claimName = new RegExp(`^(.*${own})\\.claimed\\.(\\d+)\\.([0-9a-f]+)$`);
+    this.tmpName = new RegExp(`^(.*${own})\\.tmp\\.(\\d+)\\.([0-9a-f]+)$`);
   }
 
   /** Forget this instance: its remaining claims become reclaimable by anyone. */
@@ -129,8 +139,16 @@ export class Spool {
    * exception), when no promise will settle any more. Never throws.
    */
   writeSync(lines: readonly string[]): { ok: true; file: string } | { ok: false; reason: SpoolFailure; error?: unknown } {
+    return this.writeBodySync(this.header + lines.join(''));
+  }
+
+  /** One new file of the header and `chunks`, synchronously (the export worker's own thread). */
+  writeBytesSync(chunks: readonly Uint8Array[]): { ok: true; file: string } | { ok: false; reason: SpoolFailure; error?: unknown } {
+    return this.writeBodySync(Buffer.concat([Buffer.from(this.header), ...chunks]));
+  }
+
+  private writeBodySync(body: string | Buffer): { ok: true; file: string } | { ok: false; reason: SpoolFailure; error?: unknown } {
     if (!this.enabled) return { ok: false, reason: 'spool_disabled' };
-    const body = this.header + lines.join('');
     const bytes = Buffer.byteLength(body);
     const base = this.nextName();
     const tmp = path.join(this.dir, `${base}${TMP}${process.pid}.${this.instance}`);
@@ -158,21 +176,21 @@ export class Spool {
   }
 
   private nextName(): string {
-    return `${String(Date.now()).padStart(14, '0')}-${String(process.pid).padStart(7, '0')}-${this.instance}-${String(this.seq++).padStart(8, '0')}${SUFFIX}`;
+    return `${String(Date.now()).padStart(14, '0')}-${String(process.pid).padStart(7, '0')}-${this.instance}-${String(this.seq++).padStart(8, '0')}${this.suffix}`;
   }
 
-  private async entries(): Promise<string[]> {
+  private async entries(suffixes: readonly string[] = [this.suffix]): Promise<string[]> {
     try {
-      return (await fsp.readdir(this.dir)).filter((n) => n.includes(SUFFIX)).sort();
+      return (await fsp.readdir(this.dir)).filter((n) => suffixes.some((x) => n.includes(x))).sort();
     } catch {
       return [];
     }
   }
 
-  /** Recomputes the size from disk: other processes share the directory. */
+  /** Recomputes the size from disk: other processes, and this directory's other spool, share it. */
   async rescan(): Promise<void> {
     let total = 0;
-    for (const n of await this.entries()) {
+    for (const n of await this.entries(ALL_SUFFIXES)) {
       try {
         total += (await fsp.stat(path.join(this.dir, n))).size;
       } catch {
@@ -188,11 +206,11 @@ export class Spool {
     if (!(await this.init())) return null;
     for (const name of await this.entries()) {
       let original: string;
-      if (name.endsWith(SUFFIX)) {
+      if (name.endsWith(this.suffix)) {
         original = name;
       } else {
-        const claim = /^(.*\.spool)\.claimed\.(\d+)\.([0-9a-f]+)$/.exec(name);
-        const tmp = /^(.*\.spool)\.tmp\.(\d+)\.([0-9a-f]+)$/.exec(name);
+        const claim = this.claimName.exec(name);
+        const tmp = this.tmpName.exec(name);
         if (tmp) {
           // A writer that died between writeFile and rename: the file may be incomplete.
           if (!ownerAlive(Number(tmp[2]), tmp[3])) await fsp.unlink(path.join(this.dir, name)).catch(() => undefined);
@@ -227,6 +245,25 @@ export class Spool {
       start = nl + 1;
     }
     return lines;
+  }
+
+  /** The bytes after the header of a claimed file; null when the file is not of this format. */
+  async readBytes(file: ClaimedFile): Promise<Buffer | null> {
+    const data = await fsp.readFile(file.path);
+    const header = Buffer.from(this.header);
+    if (data.length < header.length || !data.subarray(0, header.length).equals(header)) return null;
+    return data.subarray(header.length);
+  }
+
+  /** complete(), synchronously: the spans just read were handed on, and the file must go before anything else runs. */
+  completeSync(file: ClaimedFile): void {
+    try {
+      const size = fs.statSync(file.path).size;
+      fs.unlinkSync(file.path);
+      this.usedBytes = Math.max(0, this.usedBytes - size);
+    } catch {
+      // already gone
+    }
   }
 
   /** Every row of the file is stored or dead-lettered: the file can go. */

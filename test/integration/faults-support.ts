@@ -218,7 +218,7 @@ export async function assertExactlyOnce(dbUrl: string, sessionId: string, expect
 }
 
 export interface Summary {
-  exporters: Record<string, { accepted: number; exported: number; failedAttempts: number; retried: number; spooled: number; deadLettered: number; dropped: Record<string, number> }>;
+  exporters: Record<string, { accepted: number; exported: number; failedAttempts: number; retried: number; spooled: number; replayed: number; deadLettered: number; dropped: Record<string, number> }>;
 }
 
 export function shutdownSummary(res: ChildResult): Summary {
