@@ -131,8 +131,9 @@ export class EngineCore {
   async drain(deadline: number, final: boolean): Promise<DrainReport> {
     if (this.overflow !== undefined) {
       this.overflow.flush();
-      // A fifth of the time is left for the destinations to deliver what was handed back.
-      const handBackUntil = Date.now() + Math.max(0, deadline - Date.now()) * 0.8;
+      // Half the time is left for the destinations to deliver what was handed back: a request
+      // still in flight at the deadline is spooled, and sent twice if the receiver did take it.
+      const handBackUntil = Date.now() + Math.max(0, deadline - Date.now()) / 2;
       await this.overflow.replay(handBackUntil).catch((err: unknown) => logger.limited('error', 'engine.overflow', 'the overflow spool could not be handed back', { error: err }));
       if (final) this.overflow.close();
     }

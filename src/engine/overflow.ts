@@ -12,7 +12,6 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Destination } from '../exporters/destination';
 import { Spool, type ClaimedFile } from '../exporters/spool';
-import { sleep } from '../exporters/retry';
 import { logger } from '../shared/logger';
 import { stats } from '../shared/stats';
 import { readBatch } from './batch-codec';
@@ -23,7 +22,7 @@ import { WIRE_SPOOL_HEADER, WIRE_SPOOL_SUFFIX, readWireFile, wireFileChunks, typ
 const FILE_BYTES = 1 << 20;
 const FLUSH_DELAY_MS = 100;
 /** A destination gets a file back only while it holds fewer spans than this. */
-const ROOM_SPANS = 1024;
+const ROOM_SPANS = 2048;
 const ROOM_POLL_MS = 20;
 
 export interface OverflowTarget {
@@ -36,6 +35,8 @@ interface Target {
   destination: Destination;
   spool: Spool;
   mayHaveWork: boolean;
+  /** mayHaveWork was read from the disk at least once (files of an earlier run count). */
+  checked: boolean;
   busy: boolean;
 }
 
@@ -50,7 +51,7 @@ export class Overflow {
     targets: readonly OverflowTarget[],
     private readonly definitions: () => WireDefinitions,
   ) {
-    this.targets = targets.map((t) => ({ destination: t.destination, spool: new Spool(t.dir, t.maxBytes, WIRE_SPOOL_HEADER, WIRE_SPOOL_SUFFIX), mayHaveWork: true, busy: false }));
+    this.targets = targets.map((t) => ({ destination: t.destination, spool: new Spool(t.dir, t.maxBytes, WIRE_SPOOL_HEADER, WIRE_SPOOL_SUFFIX), mayHaveWork: true, checked: false, busy: false }));
   }
 
   /** Batches may be held: every destination has a spool (none is set to 0 bytes). */
@@ -108,7 +109,8 @@ export class Overflow {
       const passes = this.targets.map((t) => this.replayTarget(t, deadline));
       await Promise.all(passes);
       if (deadline === undefined || this.closed || Date.now() >= deadline || !this.targets.some((t) => t.mayHaveWork)) return;
-      await sleep(Math.min(ROOM_POLL_MS, Math.max(0, deadline - Date.now())));
+      // A timer that holds the process: in the replay helper nothing else may be pending meanwhile.
+      await new Promise((r) => setTimeout(r, Math.min(ROOM_POLL_MS, Math.max(0, deadline - Date.now()))));
     }
   }
 
@@ -133,6 +135,10 @@ export class Overflow {
     if (t.busy) return;
     t.busy = true;
     try {
+      if (!t.checked) {
+        t.checked = true;
+        t.mayHaveWork = await t.spool.hasWork();
+      }
       while (t.mayHaveWork && !this.closed && (deadline === undefined || Date.now() < deadline) && t.destination.queued() < ROOM_SPANS) {
         const file = await t.spool.claimNext();
         if (file === null) {
