@@ -30,6 +30,8 @@ const RETRY_MAX_MS = 10_000;
 const RETRY_AFTER_CAP_MS = 60_000;
 /** How long a drain past its deadline still waits for the answers to requests in flight. */
 const IN_FLIGHT_GRACE_MS = 500;
+/** No request starts in the last second of a drain (or its last fifth, when shorter). */
+const LAST_REQUEST_MARGIN_MS = 1_000;
 
 interface Batch {
   spans: ReadableSpan[];
@@ -56,6 +58,8 @@ export class OtlpExporter implements Destination {
   private readonly wakeTimer = new WakeTimer(() => this.pump());
   private draining = 0;
   private drainDeadline = 0;
+  /** In a drain's last stretch no request starts: one unanswered at the deadline is spooled, and sent twice if it did arrive. */
+  private drainMargin = 0;
   private closed = false;
   private readonly replayer: OtlpSpoolReplayer;
   private readonly idleWaiters = new IdleWaiters(() => this.idle());
@@ -126,6 +130,7 @@ export class OtlpExporter implements Destination {
   async drain(deadline: number, final: boolean): Promise<void> {
     this.draining++;
     this.drainDeadline = deadline;
+    this.drainMargin = Math.min(LAST_REQUEST_MARGIN_MS, Math.max(0, deadline - Date.now()) / 5);
     const spooledBefore = this.counters.spooled;
     try {
       this.pump();
@@ -215,7 +220,7 @@ export class OtlpExporter implements Destination {
       return;
     }
     const max = this.consecutiveFailures > 0 ? 1 : MAX_CONCURRENT;
-    while (this.inFlight.size < max) {
+    while (this.inFlight.size < max && !(this.draining > 0 && now > this.drainDeadline - this.drainMargin)) {
       let b = this.retryQueue.shift();
       if (b === undefined) {
         const due = this.draining > 0 || now - this.queueSince >= this.cfg.scheduledDelayMillis;
