@@ -8,16 +8,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runNode } from '../helpers/child';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { createTestDatabase, eventually, sql, tempDir } from '../helpers/postgres';
-import { faultEnv, fixture, sessionCounts, shutdownSummary, sleep } from './faults-support';
+import { assertOnceEach, faultEnv, fixture, sessionCounts, shutdownSummary, sleep } from './faults-support';
 
 const SPILL_EVERYTHING = { __AGENTOPS_OTEL_TEST_SPILL_BACKLOG: '-1000000000' };
-
-function assertOnceEach(spans: readonly ReceivedSpan[], expected: number, what: string): void {
-  assert.equal(new Set(spans.map((s) => s.spanId)).size, expected, `${what}: distinct spans`);
-  assert.equal(spans.length, expected, `${what}: spans arrived more than once`);
-}
 
 /** The table appears with the first write (the replay helper's, here): until then, no rows. */
 async function rows(dbUrl: string, sessionId: string): Promise<{ n: number; d: number }> {

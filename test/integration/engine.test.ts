@@ -7,15 +7,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { runNode } from '../helpers/child';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { createTestDatabase, eventually, sql, tempDir } from '../helpers/postgres';
-import { App, assertExactlyOnce, faultEnv, fixture, jsonLines, sessionCounts, shutdownSummary, sleep } from './faults-support';
-
-function assertOnceEach(spans: readonly ReceivedSpan[], expected: number, what: string): void {
-  const ids = new Set(spans.map((s) => s.spanId));
-  assert.equal(ids.size, expected, `${what}: ${expected} distinct spans expected, got ${ids.size}`);
-  assert.equal(spans.length, expected, `${what}: ${spans.length - ids.size} spans arrived more than once`);
-}
+import { App, assertExactlyOnce, assertOnceEach, faultEnv, fixture, jsonLines, sessionCounts, shutdownSummary, sleep } from './faults-support';
 
 /** exit-modes.js: the session, its agent and 5 events, each stored once. */
 async function assertSevenOnce(dbUrl: string, sessionId: string, timeoutMs: number): Promise<void> {

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT, runNode, type ChildResult, type RunOptions } from '../helpers/child';
+import type { ReceivedSpan } from '../helpers/otlp-receiver';
 import { eventually, SPOOL_FILE, sql } from '../helpers/postgres';
 
 export const fixture = (name: string): string => path.join(REPO_ROOT, 'test', 'fixtures', name);
@@ -300,4 +301,11 @@ export function appStdout(stdout: string): string {
     .filter((l) => !l.startsWith('{"report"'))
     .join('\n')
     .replace(/"sessionId":"[^"]+"/, '"sessionId":"-"');
+}
+
+/** Every span at the receiver exactly once: `expected` distinct ones, and no more arrivals than that. */
+export function assertOnceEach(spans: readonly ReceivedSpan[], expected: number, what: string): void {
+  const ids = new Set(spans.map((s) => s.spanId));
+  assert.equal(ids.size, expected, `${what}: ${expected} distinct spans expected, got ${ids.size}`);
+  assert.equal(spans.length, expected, `${what}: ${spans.length - ids.size} spans arrived more than once`);
 }
