@@ -46,6 +46,8 @@ export class Overflow {
   private heldBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Files read back and spans handed to their destination, by this instance. */
+  readonly handedBack = { files: 0, spans: 0 };
 
   constructor(
     targets: readonly OverflowTarget[],
@@ -173,6 +175,8 @@ export class Overflow {
     const decoder = definedDecoder(content.defs);
     for (const b of content.batches) n += this.handOver(t.destination, decoder, b);
     t.spool.completeSync(file);
+    this.handedBack.files++;
+    this.handedBack.spans += n;
     const c = stats.exporter(t.destination.name);
     c.accepted -= n; // counted when spooled
     c.replayed += n;

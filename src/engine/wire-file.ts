@@ -10,7 +10,7 @@
 import type { WireDefinitions } from './wire';
 
 export const WIRE_SPOOL_HEADER = '#agentops-wire-spool v1\n';
-export const WIRE_SPOOL_SUFFIX = '.wire';
+export { OVERFLOW_SUFFIX as WIRE_SPOOL_SUFFIX } from '../exporters/spool';
 
 export interface StoredBatch {
   bytes: Uint8Array;

@@ -17,8 +17,10 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 
 const SUFFIX = '.spool';
-/** Every suffix a spool directory's files may carry (see engine/wire-file.ts): they share its size limit. */
-const ALL_SUFFIXES = [SUFFIX, '.wire'];
+/** Files of the export worker's overflow spool (engine/overflow.ts), beside a destination's own. */
+export const OVERFLOW_SUFFIX = '.wire';
+/** Every suffix a spool directory's files may carry: they share its size limit. */
+const ALL_SUFFIXES = [SUFFIX, OVERFLOW_SUFFIX];
 const CLAIM = '.claimed.';
 const TMP = '.tmp.';
 

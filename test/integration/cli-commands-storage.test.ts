@@ -5,6 +5,7 @@
  * session replay stores, so it comes after replay.
  */
 import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runNode } from '../helpers/child';
@@ -14,6 +15,8 @@ import { CORE_VARIABLES } from '../../src/config/variables';
 import { describePostgresConfig } from '../../src/exporters/postgres';
 import { tableNames } from '../../src/exporters/postgres/identifier';
 import { legacySchemaSql } from '../helpers/legacy-schema';
+import { BatchWriter } from '../../src/engine/batch-codec';
+import { WIRE_SPOOL_HEADER, wireFileChunks } from '../../src/engine/wire-file';
 import { assertNoSecrets, FIXTURE, HEADER_MARKER, MARKER, recordCliSessions, withUser, type Reported } from './cli-support';
 
 describe('agentops-otel CLI against sessions recorded by the preload', function () {
@@ -101,6 +104,35 @@ describe('agentops-otel CLI against sessions recorded by the preload', function 
       const again = await cli(['replay', '--json'], { ...rec.env, AGENTOPS_PG_SPOOL_DIR: spool });
       assert.equal(again.code, 0);
       assert.equal((JSON.parse(again.stdout) as { files: number }).files, 0);
+    });
+
+    it("stores the export worker's overflow files too", async () => {
+      const spool = tempDir();
+      fs.mkdirSync(spool, { recursive: true, mode: 0o700 });
+      const traceId = randomBytes(16).toString('hex');
+      const writer = new BatchWriter();
+      for (const s of ['1', '2', '3'])
+        writer.add({ t: traceId, s: s.repeat(16), f: 1, n: `step ${s}`, k: 0, st: [1764175605, 0], et: [1764175606, 0], c: 0, a: { 'agentops.session.id': 'overflow' }, r: 0, sc: 0 });
+      const defs = {
+        resources: [[0, { attributes: { 'service.name': 'overflow-svc' } }]] as Array<[number, { attributes: Record<string, string> }]>,
+        scopes: [[0, { name: 'test' }]] as Array<[number, { name: string }]>,
+      };
+      const file = path.join(spool, `${String(Date.now()).padStart(14, '0')}-0000001-0badc0de-00000000.wire`);
+      fs.writeFileSync(file, Buffer.concat([Buffer.from(WIRE_SPOOL_HEADER), ...wireFileChunks(defs, [{ bytes: writer.take(), count: 3 }])]), { mode: 0o600 });
+      const doctor = await cli(['doctor'], { ...rec.env, AGENTOPS_PG_SPOOL_DIR: spool });
+      assert.match(doctor.stdout, /holds 1 file\(s\) waiting/);
+
+      const res = await cli(['replay'], { ...rec.env, AGENTOPS_PG_SPOOL_DIR: spool });
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /handed 3 span\(s\) from 1 overflow file\(s\) in .* to the exporter/);
+      const rows = await sql<{ name: string; service: string }>(rec.dbUrl, 'SELECT operation_name AS name, service_name AS service FROM agentops_spans WHERE trace_id = $1 ORDER BY operation_name', [
+        traceId,
+      ]);
+      assert.deepEqual(
+        rows,
+        ['step 1', 'step 2', 'step 3'].map((name) => ({ name, service: 'overflow-svc' })),
+      );
+      assert.deepEqual(fs.readdirSync(spool), [], 'the overflow file is gone');
     });
   });
 

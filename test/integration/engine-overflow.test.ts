@@ -83,6 +83,28 @@ describe('export engine: overflow spool', function () {
     assert.ok(await eventually(async () => wireFiles(pgSpool).length + wireFiles(otlpSpool).length === 0, 10_000, 100), 'the overflow files are gone');
   });
 
+  it('a destination that is down does not hold back the other: the receiver gets every span from the overflow spool while PostgreSQL keeps its copy on disk', async () => {
+    const pgSpool = tempDir();
+    const down = 'postgres://nobody:x@127.0.0.1:1/none';
+    const env = faultEnv(
+      { jaegerUrl: receiver.url, dbUrl: down, spoolDir: pgSpool },
+      { ...SPILL_EVERYTHING, AGENTOPS_OTLP_SPOOL_DIR: tempDir(), AGENTOPS_PG_RETRY_COUNT: '0', AGENTOPS_PG_CONNECT_TIMEOUT_MS: '300' },
+    );
+    const res = await runNode(fixture('exit-modes.js'), { args: ['normal'], env });
+    assert.equal(res.code, 0, res.stderr.slice(-2000));
+    const s = shutdownSummary(res).exporters;
+    assert.equal(s.jaeger.exported, 7, `delivered before the exit: ${JSON.stringify(s.jaeger)}`);
+    assert.equal(s.jaeger.replayed, 7, 'through the overflow spool');
+    assert.equal(s.postgres.exported, 0);
+    assert.deepEqual(s.postgres.dropped, {});
+    assert.ok(
+      fs.readdirSync(pgSpool).some((f) => f.includes('.wire') || f.includes('.spool')),
+      `PostgreSQL's copy waits on disk: ${fs.readdirSync(pgSpool).join(', ')}`,
+    );
+    await sleep(300); // on purpose: no duplicate follows
+    assertOnceEach(receiver.spans, 7, 'receiver');
+  });
+
   it('an overflow file that is not in this format is moved aside and logged; the run still delivers its own spans', async () => {
     const otlpSpool = tempDir();
     fs.mkdirSync(otlpSpool, { recursive: true, mode: 0o700 });

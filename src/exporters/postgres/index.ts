@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import { PostgresExporterConfig, poolConfig } from './config';
 import { PostgresSpanExporter, ReplayResult } from './exporter';
 import { MigrateOptions, MigrationResult, migrate as migrateTable } from './schema/migrate';
-import { Spool, SpoolStatus } from '../spool';
+import { OVERFLOW_SUFFIX, Spool, SpoolStatus } from '../spool';
 import { PG_SPOOL_HEADER } from './rows';
 import type { Client, PoolClient } from 'pg';
 
@@ -38,10 +38,18 @@ export function createPool(config: PostgresExporterConfig, max = 1): Pool {
   return pool;
 }
 
-/** What the spool holds now; reads the directory only, no database. */
-export function spoolStatus(config: PostgresExporterConfig): Promise<SpoolStatus> {
-  const s = new Spool(config.spoolDir, config.spoolMaxBytes, PG_SPOOL_HEADER);
-  return s.status().finally(() => s.close());
+/** What the spool holds now, the export worker's overflow files included; reads the directory only, no database. */
+export async function spoolStatus(config: PostgresExporterConfig): Promise<SpoolStatus> {
+  const rows = new Spool(config.spoolDir, config.spoolMaxBytes, PG_SPOOL_HEADER);
+  const overflow = new Spool(config.spoolDir, config.spoolMaxBytes, '', OVERFLOW_SUFFIX);
+  try {
+    const [a, b] = await Promise.all([rows.status(), overflow.status()]);
+    const ages = [a.oldestAgeMs, b.oldestAgeMs].filter((x): x is number => x !== null);
+    return { ...a, files: a.files + b.files, claimed: a.claimed + b.claimed, bytes: a.bytes + b.bytes, oldestAgeMs: ages.length > 0 ? Math.max(...ages) : null };
+  } finally {
+    rows.close();
+    overflow.close();
+  }
 }
 
 /** Sends the spool to the database now (until it is empty or the database fails); returns counts. */
