@@ -24,6 +24,7 @@ const FLUSH_DELAY_MS = 100;
 /** A destination gets a file back only while it holds fewer spans than this. */
 const ROOM_SPANS = 2048;
 const ROOM_POLL_MS = 20;
+const SIZE_RESCAN_MS = 2_000;
 
 export interface OverflowTarget {
   destination: Destination;
@@ -137,6 +138,9 @@ export class Overflow {
     if (t.busy) return;
     t.busy = true;
     try {
+      // The size limit is shared with the destination's own spool and other processes: written
+      // synchronously, this spool learns of theirs here.
+      await t.spool.rescanIfOlder(SIZE_RESCAN_MS);
       if (!t.checked) {
         t.checked = true;
         t.mayHaveWork = await t.spool.hasWork();

@@ -189,6 +189,11 @@ export class Spool {
     }
   }
 
+  /** rescan(), when the last one is older than `maxAgeMs`: for a spool written synchronously only. */
+  async rescanIfOlder(maxAgeMs: number): Promise<void> {
+    if (Date.now() - this.scannedAt > maxAgeMs) await this.rescan();
+  }
+
   /** Recomputes the size from disk: other processes, and this directory's other spool, share it. */
   async rescan(): Promise<void> {
     let total = 0;

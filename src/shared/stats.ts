@@ -14,7 +14,10 @@ export interface ExporterCounters {
   retried: number;
   /** Spans written to the on-disk spool. */
   spooled: number;
-  /** Spans delivered from the spool (by this process; they count in `exported` too). */
+  /**
+   * Spans delivered from the spool (by this process; they count in `exported` too), or handed
+   * back from the export worker's overflow spool to the exporter.
+   */
   replayed: number;
   /** Spans held in memory by the exporter right now (a gauge, not a counter). */
   queued: number;
