@@ -32,12 +32,14 @@ const F_MESSAGE = 8;
 const F_BLOB = 16;
 
 const MAX_KEYS = 0xffff;
+const INITIAL_BUFFER = 256 * 1024;
+const MAX_KEPT_BUFFER = 4 * 1024 * 1024;
 /** Longer strings are written by Buffer#write (one native call) rather than byte by byte. */
 const SHORT_STRING = 256;
 
 /** Collects spans into one batch's bytes on the app's thread. Not reentrant. */
 export class BatchWriter {
-  private buf = Buffer.allocUnsafeSlow(256 * 1024);
+  private buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER);
   private pos = 0;
   private keys = new Map<string, number>();
   private keyList: string[] = [];
@@ -77,7 +79,8 @@ export class BatchWriter {
     for (const k of this.keyList) this.str(k);
     body.copy(out, this.pos, 0, bodyLength);
     const length = this.pos + bodyLength;
-    this.buf = body;
+    // One huge span must not pin its buffer for the life of the process.
+    this.buf = body.length > MAX_KEPT_BUFFER ? Buffer.allocUnsafeSlow(INITIAL_BUFFER) : body;
     this.pos = 0;
     this.spans = 0;
     this.keys = new Map();

@@ -90,6 +90,15 @@ describe('span batch codec', () => {
     assert.equal(back[1].a.big as unknown, 10n, 'a bigint travels in the blob form');
   });
 
+  it('a batch larger than the writer buffer (one 6 MB attribute) reads back whole, and the next batch too', () => {
+    const big = 'p'.repeat(6_000_000);
+    const w = new BatchWriter();
+    w.add(span({ a: { big } }));
+    assert.equal(readBatch(w.take())[0].a.big, big);
+    w.add(span());
+    assert.deepEqual(readBatch(w.take()), [span()]);
+  });
+
   it('refuses bytes that are cut short, of another format, or trailing', () => {
     const w = new BatchWriter();
     w.add(span());
