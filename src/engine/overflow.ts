@@ -96,7 +96,7 @@ export class Overflow {
       logger.limited('warn', `overflow.${t.destination.name}`, `${t.destination.name}: the export thread is behind and its spool cannot take more (${r.reason}); spans go to the exporter now`, {
         spans: n,
         dir: t.spool.dir,
-        error: r.ok ? undefined : r.error,
+        error: r.error,
       });
       const decoder = definedDecoder(defs);
       for (const b of batches) this.handOver(t.destination, decoder, b);
