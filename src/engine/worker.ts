@@ -57,8 +57,8 @@ stats.onProgress = progress;
  */
 const SPILL_BACKLOG_SPANS = Number(process.env.__AGENTOPS_OTEL_TEST_SPILL_BACKLOG ?? '') || 4096;
 const OVERFLOW_REPLAY_MS = 100;
-let consumed = 0;
-const backlog = (): number => (Atomics.load(shared, SLOT.HANDED_OFF) - consumed) | 0;
+// The worker alone moves CONSUMED: its own count, and the app's thread's view of it.
+const backlog = (): number => (Atomics.load(shared, SLOT.HANDED_OFF) - Atomics.load(shared, SLOT.CONSUMED)) | 0;
 
 parentPort!.on('message', (m: ToWorker) => {
   if (m.type === 'spans') {
@@ -66,7 +66,6 @@ parentPort!.on('message', (m: ToWorker) => {
       core.intakeBatch(m.bytes, m.count, m.defs, backlog() - m.count > SPILL_BACKLOG_SPANS);
     } finally {
       progress();
-      consumed = (consumed + m.count) | 0;
       Atomics.add(shared, SLOT.CONSUMED, m.count);
       Atomics.notify(shared, SLOT.CONSUMED);
     }
