@@ -9,8 +9,8 @@
  *   source (@pydantic/genai-prices).
  * - AGENTOPS_AUTO_SESSION: see instrumentations/genai/auto-session.ts.
  */
-import * as fs from 'node:fs';
-import { NO_OVERRIDES, parsePriceOverrides, type PriceTable } from './shared/prices';
+import type { PriceTable } from '../src/shared/prices';
+import { readPriceTable } from '../src/config/price-table';
 import { readAutoSessionMode, type AutoSessionMode } from './genai/auto-session';
 import { ConfigError } from '../src/config/errors';
 import { readList } from '../src/config/parse';
@@ -43,22 +43,7 @@ export function readInstrumentationConfig(src: ConfigSource, known: readonly str
   const off = new Set(names(disabledVar, []));
   const enabled = known.filter((n) => on.has(n) && !off.has(n));
 
-  let prices: Readonly<PriceTable> = NO_OVERRIDES;
-  const raw = src.get('AGENTOPS_PRICE_TABLE');
-  if (raw !== undefined) {
-    try {
-      const text = raw.trim().startsWith('{') ? raw : fs.readFileSync(raw.trim(), 'utf8');
-      prices = parsePriceOverrides(text);
-    } catch (err) {
-      errors.push(
-        new ConfigError(
-          'AGENTOPS_PRICE_TABLE',
-          `${(err as Error).message}; only the built-in prices are used`,
-          'a JSON file path or inline JSON {"model": {"input": 2.5, "output": 10}} in USD per 1M tokens',
-        ),
-      );
-    }
-  }
+  const prices = readPriceTable(src, errors);
 
   let autoSession: AutoSessionMode = 'off';
   try {

@@ -8,7 +8,7 @@ import { AgentOpsInstrumentation } from './agentops/instrumentation';
 import { AiSdkInstrumentation } from './ai-sdk/instrumentation';
 import { AnthropicInstrumentation } from './anthropic/instrumentation';
 import { BedrockInstrumentation } from './bedrock/instrumentation';
-import type { PriceTable } from './shared/prices';
+import type { PriceTable } from '../src/shared/prices';
 import { GoogleGenAIInstrumentation } from './google-genai/instrumentation';
 import { McpInstrumentation } from './mcp/instrumentation';
 import { ESM_FILES as MCP_ESM_FILES } from './mcp/semconv';
@@ -25,6 +25,8 @@ export interface InstrumentationOptions {
   maxAttributeLength: number;
   /** AGENTOPS_PRICE_TABLE overrides; the built-in prices (@pydantic/genai-prices) apply either way. */
   prices?: Readonly<PriceTable>;
+  /** LLM events are priced by the export engine, off the app's thread (the agentops instrumentation's option). */
+  costInExport?: boolean;
 }
 
 export interface InstrumentationEntry {

@@ -100,7 +100,7 @@ export class AgentOpsInstrumentation extends InstrumentationBase<AgentOpsInstrum
   private options(): U.MappingOptions {
     if (this.mapping === undefined) {
       const c = this.getConfig();
-      this.mapping = { ...contentOptions(c), prices: c.prices };
+      this.mapping = { ...contentOptions(c), prices: c.prices, costInExport: c.costInExport === true };
     }
     return this.mapping;
   }

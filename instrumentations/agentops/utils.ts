@@ -7,7 +7,8 @@ import type { Attributes, HrTime } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Agent, ActionEvent, ErrorEvent, Event, LLMEvent, Session, ToolEvent } from '../../src/client';
 import { safeJson, toAttributeText, truncateText } from '../../src/shared/serialize';
-import { costUsd, NO_OVERRIDES, type PriceTable } from '../shared/prices';
+import { addLlmSpanCost } from '../../src/shared/llm-span-cost';
+import type { PriceTable } from '../../src/shared/prices';
 import * as AS from './semconv';
 import type { ContentOptions } from '../../src/config/defaults';
 import * as S from '../shared/semconv';
@@ -15,6 +16,8 @@ import * as S from '../shared/semconv';
 export interface MappingOptions extends ContentOptions {
   /** AGENTOPS_PRICE_TABLE overrides; the built-in prices apply either way. */
   prices?: Readonly<PriceTable>;
+  /** The export engine prices LLM events' spans off the app's thread: none is priced here. */
+  costInExport?: boolean;
 }
 
 const NS_PER_S = 1_000_000_000n;
@@ -127,8 +130,7 @@ export function eventEndAttributes(event: Event, o: MappingOptions, attrs: Attri
       if (typeof e.model === 'string' && e.model !== '') attrs[S.ATTR_GEN_AI_REQUEST_MODEL] = e.model;
       if (isCount(e.promptTokens)) attrs[S.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = e.promptTokens;
       if (isCount(e.completionTokens)) attrs[S.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = e.completionTokens;
-      const cost = isCount(e.cost) ? e.cost : priceOf(e, o.prices ?? NO_OVERRIDES);
-      if (cost !== undefined) attrs[AS.ATTR_USAGE_COST] = cost;
+      if (isCount(e.cost)) attrs[AS.ATTR_USAGE_COST] = e.cost;
       if (e.threadId !== undefined) attrs[AS.ATTR_LLM_THREAD_ID] = String(e.threadId);
       if (content) {
         if (e.prompt !== undefined) attrs[AS.ATTR_LLM_PROMPT] = toAttributeText(e.prompt, max);
@@ -164,6 +166,8 @@ export function eventEndAttributes(event: Event, o: MappingOptions, attrs: Attri
     }
   }
   copyExtraAttributes(event, attrs, content, max);
+  // Priced from the attributes as the span shows them, the provider and cache counts included.
+  if (!o.costInExport) addLlmSpanCost(attrs, o.prices);
   return attrs;
 }
 
@@ -196,27 +200,6 @@ export function exceptionText(value: unknown): string {
   } catch {
     return '[unprintable]';
   }
-}
-
-/**
- * The cost of an LLMEvent recorded with a model and tokens but no cost (by hand, or by an LLM
- * instrumentation that could not price it), from the same prices as the instrumented calls:
- * the provider, response model and cache counts are read from its GenAI attributes when present.
- */
-export function priceOf(e: LLMEvent, prices: Readonly<PriceTable>): number | undefined {
-  if (typeof e.model !== 'string' || e.model === '' || (!isCount(e.promptTokens) && !isCount(e.completionTokens))) return undefined;
-  const extra = e.attributes !== null && typeof e.attributes === 'object' ? e.attributes : {};
-  const text = (k: string): string | undefined => (typeof extra[k] === 'string' && extra[k] !== '' ? extra[k] : undefined);
-  const n = (k: string): number | undefined => (isCount(extra[k]) ? extra[k] : undefined);
-  const usage = {
-    inputTokens: isCount(e.promptTokens) ? e.promptTokens : undefined,
-    outputTokens: isCount(e.completionTokens) ? e.completionTokens : undefined,
-    cacheReadTokens: n(S.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
-    cacheCreationTokens: n(S.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
-  };
-  const provider = text(S.ATTR_GEN_AI_PROVIDER_NAME);
-  const response = text(S.ATTR_GEN_AI_RESPONSE_MODEL);
-  return (response !== undefined ? costUsd(prices, response, usage, provider) : undefined) ?? costUsd(prices, e.model, usage, provider);
 }
 
 function isCount(n: unknown): n is number {

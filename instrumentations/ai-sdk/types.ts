@@ -1,5 +1,5 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { PriceTable } from '../shared/prices';
+import type { PriceTable } from '../../src/shared/prices';
 
 export interface AiSdkInstrumentationConfig extends InstrumentationConfig {
   serviceName?: string;

@@ -3,7 +3,7 @@
  * v2 to v4: `doGenerate`, `doStream` parts, `doEmbed`) to GenAI attributes and usage. Read
  * loosely: what a version does not have is left out.
  */
-import type { TokenUsage } from '../shared/prices';
+import type { TokenUsage } from '../../src/shared/prices';
 import * as S from '../shared/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, str, strList, type Obj } from '../genai/utils';

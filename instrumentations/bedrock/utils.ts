@@ -7,7 +7,7 @@ import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-c
 import * as AM from '../anthropic/messages';
 import * as AU from '../anthropic/utils';
 import type { InputContent } from '../genai/messages';
-import type { TokenUsage } from '../shared/prices';
+import type { TokenUsage } from '../../src/shared/prices';
 import * as S from '../shared/semconv';
 import type { AttributeMap, LlmOutcome, LlmRequest } from '../genai/types';
 import { compact, count, num, obj, serverAttributes, str, strList, type Obj } from '../genai/utils';

@@ -1,8 +1,8 @@
 /** What the LLM SDK instrumentations share: options, the recorder deps, and the version string. */
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { observeApiPromise, observeStream } from './stream';
-import { warmPriceSource } from '../shared/price-source';
-import { NO_OVERRIDES, type PriceTable } from '../shared/prices';
+import { warmPriceSource } from '../../src/shared/price-source';
+import { NO_OVERRIDES, type PriceTable } from '../../src/shared/prices';
 import type { LlmCall, RecorderDeps } from './recorder';
 import * as S from '../shared/semconv';
 import type { AttributeMap, GenAiOptions, LlmOutcome } from './types';

@@ -19,7 +19,7 @@ import { runEvent } from '../agentops/event-runner';
 import { autoSession } from './auto-session';
 import { boundedJson } from './messages';
 import { recordCallMetrics } from './metrics';
-import { costUsd } from '../shared/prices';
+import { costUsd } from '../../src/shared/prices';
 import * as S from '../shared/semconv';
 import type { AttributeMap, GenAiOptions, LlmOutcome, LlmRequest } from './types';
 

@@ -1,6 +1,6 @@
 import type { EventAttributeValue } from '../../src/client';
 import type { InputContent, OutputMessage } from './messages';
-import type { PriceTable, TokenUsage } from '../shared/prices';
+import type { PriceTable, TokenUsage } from '../../src/shared/prices';
 import type { ContentOptions } from '../../src/config/defaults';
 
 /** What every LLM instrumentation needs from the preload's configuration. */

@@ -1,12 +1,12 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { PriceTable } from '../shared/prices';
+import type { PriceTable } from '../../src/shared/prices';
 
 export interface GoogleGenAIInstrumentationConfig extends InstrumentationConfig {
   serviceName?: string;
   /** Prompts and completions on spans. Default true. */
   captureContent?: boolean;
   maxAttributeLength?: number;
-  /** AGENTOPS_PRICE_TABLE overrides, before the built-in prices (instrumentations/shared/prices.ts). */
+  /** AGENTOPS_PRICE_TABLE overrides, before the built-in prices (src/shared/prices.ts). */
   prices?: Readonly<PriceTable>;
 }
 

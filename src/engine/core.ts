@@ -8,6 +8,7 @@ import type { Destination } from '../exporters/destination';
 import type { OtlpExporterConfig } from '../exporters/otlp/config';
 import type { PostgresExporterConfig } from '../exporters/postgres/config';
 import { logger } from '../shared/logger';
+import type { PriceTable } from '../shared/prices';
 import { stats, type ExporterCounters } from '../shared/stats';
 import { readBatch } from './batch-codec';
 import { Overflow, type OverflowTarget } from './overflow';
@@ -16,6 +17,8 @@ import { WireDecoder, type WireDefinitions, type WireSpan } from './wire';
 export interface DestinationsConfig {
   otlp?: OtlpExporterConfig;
   postgres?: PostgresExporterConfig;
+  /** AGENTOPS_PRICE_TABLE, for the LLM event spans the engine prices (src/shared/llm-span-cost.ts). */
+  prices?: Readonly<PriceTable>;
 }
 
 export interface DrainReport {
@@ -57,7 +60,7 @@ export function overflowTargets(cfg: DestinationsConfig, destinations: readonly 
 }
 
 export class EngineCore {
-  private readonly decoder = new WireDecoder();
+  private readonly decoder: WireDecoder;
   private readonly defs: Required<WireDefinitions> = { resources: [], scopes: [] };
   /** Only where spans may arrive faster than they are encoded (the worker, the replay helper). */
   readonly overflow: Overflow | undefined;
@@ -65,8 +68,10 @@ export class EngineCore {
   constructor(
     readonly destinations: Destination[],
     overflow?: readonly OverflowTarget[],
+    prices?: Readonly<PriceTable>,
   ) {
-    this.overflow = overflow === undefined ? undefined : new Overflow(overflow, () => this.defs);
+    this.decoder = new WireDecoder(prices);
+    this.overflow = overflow === undefined ? undefined : new Overflow(overflow, () => this.defs, prices);
   }
 
   intake(spans: readonly WireSpan[], defs: WireDefinitions | undefined): void {

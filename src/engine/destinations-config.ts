@@ -3,11 +3,12 @@ import type { ConfigSource } from '../config/source';
 import type { TelemetryConfig } from '../config/telemetry-config';
 import { readOtlpExporterConfig } from '../exporters/otlp/config';
 import { readPostgresConfig } from '../exporters/postgres/config';
+import type { PriceTable } from '../shared/prices';
 import type { DestinationsConfig } from './core';
 
 /** The configured destinations; a part whose settings are invalid is left out (its error recorded). */
-export function readDestinationsConfig(config: TelemetryConfig, source: ConfigSource, errors: ConfigError[]): DestinationsConfig {
-  const out: DestinationsConfig = {};
+export function readDestinationsConfig(config: TelemetryConfig, source: ConfigSource, errors: ConfigError[], prices?: Readonly<PriceTable>): DestinationsConfig {
+  const out: DestinationsConfig = prices !== undefined ? { prices } : {};
   if (config.exporters.includes('jaeger') && config.otlp !== undefined) {
     out.otlp = readOtlpExporterConfig(source, config.otlp, config.batch, errors);
   }

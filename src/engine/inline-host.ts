@@ -19,7 +19,7 @@ export class InlineHost implements EngineHost {
     cfg: DestinationsConfig,
     private readonly workerFailures = 0,
   ) {
-    this.core = new EngineCore(createDestinations(cfg));
+    this.core = new EngineCore(createDestinations(cfg), undefined, cfg.prices);
   }
 
   define(defs: WireDefinitions): void {

@@ -13,6 +13,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Destination } from '../exporters/destination';
 import { Spool, type ClaimedFile } from '../exporters/spool';
 import { logger } from '../shared/logger';
+import type { PriceTable } from '../shared/prices';
 import { stats } from '../shared/stats';
 import { readBatch } from './batch-codec';
 import { WireDecoder, type WireDefinitions } from './wire';
@@ -53,6 +54,8 @@ export class Overflow {
   constructor(
     targets: readonly OverflowTarget[],
     private readonly definitions: () => WireDefinitions,
+    /** AGENTOPS_PRICE_TABLE, for the LLM event spans priced as they are read back. */
+    private readonly prices?: Readonly<PriceTable>,
   ) {
     this.targets = targets.map((t) => ({ destination: t.destination, spool: new Spool(t.dir, t.maxBytes, WIRE_SPOOL_HEADER, WIRE_SPOOL_SUFFIX), mayHaveWork: true, checked: false, busy: false }));
   }
@@ -98,7 +101,7 @@ export class Overflow {
         dir: t.spool.dir,
         error: r.error,
       });
-      const decoder = definedDecoder(defs);
+      const decoder = definedDecoder(defs, this.prices);
       for (const b of batches) this.handOver(t.destination, decoder, b);
     }
   }
@@ -176,7 +179,7 @@ export class Overflow {
       return;
     }
     let n = 0;
-    const decoder = definedDecoder(content.defs);
+    const decoder = definedDecoder(content.defs, this.prices);
     for (const b of content.batches) n += this.handOver(t.destination, decoder, b);
     t.spool.completeSync(file);
     this.handedBack.files++;
@@ -203,8 +206,8 @@ export class Overflow {
 }
 
 /** One decoder per file: the spans of one resource share one object, as OTLP groups them by identity. */
-function definedDecoder(defs: WireDefinitions): WireDecoder {
-  const decoder = new WireDecoder();
+function definedDecoder(defs: WireDefinitions, prices: Readonly<PriceTable> | undefined): WireDecoder {
+  const decoder = new WireDecoder(prices);
   decoder.define(defs);
   return decoder;
 }

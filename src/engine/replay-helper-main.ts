@@ -1,4 +1,5 @@
 /** Entry point of the replay helper process (see replay-helper.ts). */
+import { readPriceTable } from '../config/price-table';
 import { ConfigSource } from '../config/source';
 import { readTelemetryConfig } from '../config/telemetry-config';
 import { logger } from '../shared/logger';
@@ -13,10 +14,10 @@ async function main(): Promise<void> {
   const { config, errors } = readTelemetryConfig(source);
   logger.level = config.logLevel;
   lowerThreadPriority(config.exportThreadNice);
-  const destinations = readDestinationsConfig(config, source, errors);
+  const destinations = readDestinationsConfig(config, source, errors, readPriceTable(source, errors));
   const deadline = Date.now() + HELPER_BUDGET_MS;
   const created = createDestinations(destinations, { autoReplay: false });
-  const core = new EngineCore(created, overflowTargets(destinations, created));
+  const core = new EngineCore(created, overflowTargets(destinations, created), destinations.prices);
   try {
     for (;;) {
       const release = acquireLock(destinations);

@@ -10,6 +10,8 @@ import { TraceState } from '@opentelemetry/core';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { addLlmSpanCost } from '../shared/llm-span-cost';
+import { NO_OVERRIDES, type PriceTable } from '../shared/prices';
 
 export interface WireLink {
   t: string;
@@ -198,13 +200,18 @@ export class WireDecoder {
   private readonly scopes = new Map<number, InstrumentationScope>();
   private readonly fallbackResource = wireResource({ attributes: {} });
 
+  /** `prices`: AGENTOPS_PRICE_TABLE, for the LLM event spans priced as they are decoded. */
+  constructor(private readonly prices: Readonly<PriceTable> = NO_OVERRIDES) {}
+
   define(defs: WireDefinitions | undefined): void {
     if (defs === undefined) return;
     for (const [id, r] of defs.resources ?? []) this.resources.set(id, wireResource(r));
     for (const [id, s] of defs.scopes ?? []) this.scopes.set(id, { name: s.name, version: s.version, schemaUrl: s.schemaUrl });
   }
 
+  /** Off the app's thread: LLM event spans are priced here, where the price data costs the app nothing. */
   decode(w: WireSpan): WireReadableSpan {
+    if (w.a !== undefined) addLlmSpanCost(w.a, this.prices);
     return new WireReadableSpan(w, this.resources.get(w.r) ?? this.fallbackResource, this.scopes.get(w.sc) ?? EMPTY_SCOPE);
   }
 }

@@ -25,7 +25,7 @@ try {
   // Fault injection for the fallback test: an export thread that cannot start.
   if (process.env.__AGENTOPS_OTEL_TEST_WORKER_FAILURE === 'start') throw new Error('export thread start-up failure injected by __AGENTOPS_OTEL_TEST_WORKER_FAILURE');
   const destinations = createDestinations(init.destinations);
-  core = new EngineCore(destinations, overflowTargets(init.destinations, destinations));
+  core = new EngineCore(destinations, overflowTargets(init.destinations, destinations), init.destinations.prices);
   Atomics.store(shared, SLOT.READY, 1);
 } catch (err) {
   logger.error('the export thread could not start its exporters', { error: err });

@@ -83,11 +83,11 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
   }
   installDiagnostics();
 
-  const destinations = readDestinationsConfig(config, source, errors);
   const selection = readInstrumentationConfig(
     source,
     INSTRUMENTATIONS.map((e) => e.name),
   );
+  const destinations = readDestinationsConfig(config, source, errors, selection.config.prices);
   errors.push(...selection.errors);
   let metricsConfig: MetricsConfig | undefined;
   try {
@@ -110,7 +110,7 @@ export function startTelemetry(options: StartOptions = {}): TelemetryHandle | un
 
   const selected = INSTRUMENTATIONS.filter((entry) => selection.config.enabled.includes(entry.name));
   const instrumentations = selected.flatMap((entry) =>
-    entry.create({ serviceName: config.serviceName, captureContent: config.captureContent, maxAttributeLength: config.maxAttributeLength, prices: selection.config.prices }),
+    entry.create({ serviceName: config.serviceName, captureContent: config.captureContent, maxAttributeLength: config.maxAttributeLength, prices: selection.config.prices, costInExport: true }),
   );
   warnAboutEarlyModules(selected.flatMap((entry) => entry.esmModules ?? []));
   registerInstrumentations({ tracerProvider: provider, meterProvider, instrumentations });

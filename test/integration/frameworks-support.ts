@@ -4,7 +4,7 @@
  * their token and cost sums over the trace, and what the provider reported for the same requests.
  */
 import * as assert from 'node:assert/strict';
-import { costUsd, NO_OVERRIDES } from '../../instrumentations/shared/prices';
+import { costUsd, NO_OVERRIDES } from '../../src/shared/prices';
 import * as path from 'node:path';
 import { REPO_ROOT, type ChildResult, type RunOptions } from '../helpers/child';
 import { makeAppDir } from '../helpers/framework-apps';

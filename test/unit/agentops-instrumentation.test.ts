@@ -12,7 +12,7 @@ import { hrTimeFromNanos, isContentKey } from '../../instrumentations/agentops/u
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { traceLlmCall, type RecorderDeps } from '../../instrumentations/genai/recorder';
 import type { LlmRequest } from '../../instrumentations/genai/types';
-import { NO_OVERRIDES } from '../../instrumentations/shared/prices';
+import { NO_OVERRIDES } from '../../src/shared/prices';
 import { Agent, Client, init, LLMEvent, Session, ToolEvent } from '../../src/client';
 import { sessionIdGenerator } from '../../instrumentations/agentops/id-generator';
 import { logger } from '../../src/shared/logger';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { BedrockInstrumentation } from '../../instrumentations/bedrock/instrumentation';
 import * as U from '../../instrumentations/bedrock/utils';
 import { observeAsyncIterable } from '../../instrumentations/genai/async-iterable';
-import { costUsd, NO_OVERRIDES } from '../../instrumentations/shared/prices';
+import { costUsd, NO_OVERRIDES } from '../../src/shared/prices';
 import { errorAttributes } from '../../instrumentations/genai/recorder';
 import type { StreamEnd } from '../../instrumentations/genai/types';
 import { InvokeStreamAccumulator } from '../../instrumentations/bedrock/invoke-stream';

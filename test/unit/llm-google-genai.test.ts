@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { costUsd, NO_OVERRIDES } from '../../instrumentations/shared/prices';
+import { costUsd, NO_OVERRIDES } from '../../src/shared/prices';
 import { observeAsyncIterator } from '../../instrumentations/genai/stream';
 import type { StreamEnd } from '../../instrumentations/genai/types';
 import { serverAttributes } from '../../instrumentations/genai/utils';

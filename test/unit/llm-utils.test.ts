@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as AU from '../../instrumentations/anthropic/utils';
-import { costUsd, NO_OVERRIDES } from '../../instrumentations/shared/prices';
+import { costUsd, NO_OVERRIDES } from '../../src/shared/prices';
 import { serverAttributes } from '../../instrumentations/genai/utils';
 import * as OU from '../../instrumentations/openai/utils';
 

@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
+import type { Attributes } from '@opentelemetry/api';
 import * as genai from '@pydantic/genai-prices';
 import { priceCheck } from '../../src/cli/commands/doctor';
-import { costUsd, findOverride, NO_OVERRIDES, parsePriceOverrides } from '../../instrumentations/shared/prices';
-import { activePrices, PRICE_DATA_DATES, priceSourceInfo, sourceCostUsd, sourceProviderId, tokenCost } from '../../instrumentations/shared/price-source';
+import { addLlmSpanCost } from '../../src/shared/llm-span-cost';
+import { costUsd, findOverride, NO_OVERRIDES, parsePriceOverrides } from '../../src/shared/prices';
+import { activePrices, PRICE_DATA_DATES, priceSourceInfo, sourceCostUsd, sourceProviderId, tokenCost } from '../../src/shared/price-source';
 
 const near = (a: number | undefined, b: number, what: string): void => assert.ok(a !== undefined && Math.abs(a - b) <= 1e-12 + Math.abs(b) * 1e-9, `${what}: ${a} != ${b}`);
 
@@ -137,5 +139,48 @@ describe('AGENTOPS_PRICE_TABLE overrides', () => {
     assert.throws(() => parsePriceOverrides('{"x": {"input": 1, "output": 1, "cacheRead": -1}}'), /"cacheRead" is not a number/);
     assert.throws(() => parsePriceOverrides('[1]'), /not a JSON object/);
     assert.throws(() => parsePriceOverrides('{not json'));
+  });
+});
+
+describe('addLlmSpanCost (an LLM event span priced from its own attributes)', () => {
+  const llm = (extra: Record<string, string | number | boolean>): Attributes => ({ 'agentops.event.type': 'llms', ...extra });
+
+  it('prices by the response model first, then the request model, with the provider and cache counts', () => {
+    const a = llm({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 1_000_000, 'gen_ai.usage.output_tokens': 0 });
+    addLlmSpanCost(a);
+    near(a['agentops.usage.cost_usd'] as number, 0.15, 'gpt-4o-mini, the model that answered');
+    const b = llm({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'no-such-model', 'gen_ai.usage.input_tokens': 12, 'gen_ai.usage.output_tokens': 3 });
+    addLlmSpanCost(b);
+    near(b['agentops.usage.cost_usd'] as number, (12 * 2.5 + 3 * 10) / 1e6, 'the request model when the response model has no price');
+    const c = llm({
+      'gen_ai.request.model': 'claude-3-5-haiku-20241022',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.usage.input_tokens': 18,
+      'gen_ai.usage.output_tokens': 8,
+      'gen_ai.usage.cache_read.input_tokens': 6,
+      'gen_ai.usage.cache_creation.input_tokens': 2,
+    });
+    addLlmSpanCost(c);
+    near(c['agentops.usage.cost_usd'] as number, 0.00004248, 'cache reads and writes at their rates');
+    const d = llm({ 'gen_ai.request.model': 'my-model', 'gen_ai.usage.output_tokens': 1_000_000 });
+    addLlmSpanCost(d, parsePriceOverrides('{"my-model": {"input": 1, "output": 2}}'));
+    near(d['agentops.usage.cost_usd'] as number, 2, 'AGENTOPS_PRICE_TABLE');
+  });
+
+  it('leaves alone a span with a cost, another span, and one without a model or a usable count', () => {
+    const priced = llm({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 12, 'agentops.usage.cost_usd': 0.5 });
+    const tool = { 'agentops.event.type': 'tools', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 12 };
+    const cases: Attributes[] = [
+      priced,
+      tool,
+      llm({ 'gen_ai.usage.input_tokens': 12 }),
+      llm({ 'gen_ai.request.model': 'gpt-4o' }),
+      llm({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': '12', 'gen_ai.usage.output_tokens': -1 }),
+      llm({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': Infinity }),
+      llm({ 'gen_ai.request.model': true, 'gen_ai.usage.input_tokens': 12 }),
+    ];
+    const before = cases.map((a) => ({ ...a }));
+    for (const a of cases) addLlmSpanCost(a);
+    assert.deepEqual(cases, before);
   });
 });

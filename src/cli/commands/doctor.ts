@@ -243,7 +243,7 @@ const PRICE_DATA_MAX_AGE_DAYS = 180;
 
 /** The built-in LLM prices: where they come from and how old they are. */
 export function priceCheck(now: Date = new Date()): Check {
-  const { priceSourceInfo } = require('../../../instrumentations/shared/price-source') as typeof import('../../../instrumentations/shared/price-source');
+  const { priceSourceInfo } = require('../../shared/price-source') as typeof import('../../shared/price-source');
   const info = priceSourceInfo();
   if (info.version === undefined)
     return { check: 'price data', verdict: 'warn', detail: `${info.source} is not installed: LLM calls get a cost only from AGENTOPS_PRICE_TABLE`, fix: 'reinstall agentops-otel (npm install)' };
@@ -256,7 +256,7 @@ export function priceCheck(now: Date = new Date()): Check {
 }
 
 function pricesLine(overrides: Readonly<Record<string, unknown>>): string {
-  const { priceSourceInfo } = require('../../../instrumentations/shared/price-source') as typeof import('../../../instrumentations/shared/price-source');
+  const { priceSourceInfo } = require('../../shared/price-source') as typeof import('../../shared/price-source');
   const info = priceSourceInfo();
   const source = info.version === undefined ? `${info.source} (not installed)` : `${info.source} ${info.version}${info.date !== undefined ? `, data of ${info.date}` : ''}`;
   const n = Object.keys(overrides).length;

@@ -3,6 +3,9 @@ import type { Command } from '../command';
 import { loadConfig, requirePg } from '../context';
 import { CliError, describeDbError, EXIT_FAILURE, EXIT_OK } from '../errors';
 import type { PostgresExporterConfig } from '../../exporters/postgres';
+import type { ConfigError } from '../../config/errors';
+import { readPriceTable } from '../../config/price-table';
+import type { PriceTable } from '../../shared/prices';
 
 /** The longest the overflow files may take: the rows they become are then in the exporter's hands (stored, or spooled as rows). */
 const OVERFLOW_BUDGET_MS = 10 * 60_000;
@@ -11,12 +14,12 @@ const OVERFLOW_BUDGET_MS = 10 * 60_000;
  * The export worker's overflow files, through an exporter of their own: stored, or (when the
  * database fails meanwhile) spooled as rows, which the replay that follows then retries.
  */
-async function handBackOverflow(pg: PostgresExporterConfig): Promise<{ files: number; spans: number }> {
+async function handBackOverflow(pg: PostgresExporterConfig, prices: Readonly<PriceTable>): Promise<{ files: number; spans: number }> {
   const { PostgresSpanExporter } = require('../../exporters/postgres') as typeof import('../../exporters/postgres');
   const { PostgresDestination } = require('../../exporters/postgres/destination') as typeof import('../../exporters/postgres/destination');
   const { Overflow } = require('../../engine/overflow') as typeof import('../../engine/overflow');
   const exporter = new PostgresSpanExporter(pg, { autoReplay: false });
-  const overflow = new Overflow([{ destination: new PostgresDestination(exporter), dir: pg.spoolDir, maxBytes: pg.spoolMaxBytes }], () => ({}));
+  const overflow = new Overflow([{ destination: new PostgresDestination(exporter), dir: pg.spoolDir, maxBytes: pg.spoolMaxBytes }], () => ({}), prices);
   try {
     // Unreachable: the files stay as they are, and the replay below reports why.
     if (!(await exporter.probe())) return { files: 0, spans: 0 };
@@ -45,7 +48,8 @@ was behind the app) go first. Exits 1 when files remain because the database fai
 export const command: Command = {
   spec,
   async run(ctx, args) {
-    const pg = requirePg(loadConfig(ctx.env));
+    const config = loadConfig(ctx.env);
+    const pg = requirePg(config);
     const mod = require('../../exporters/postgres') as typeof import('../../exporters/postgres');
     const target = mod.describeTarget(pg.connection);
     const before = await mod.spoolStatus(pg);
@@ -55,7 +59,11 @@ export const command: Command = {
       else await ctx.io.out(`spool ${before.dir} is empty; nothing to replay\n`);
       return EXIT_OK;
     }
-    const overflow = await handBackOverflow(pg);
+    // LLM event spans in overflow files are priced as they are read back, as the worker would have.
+    const priceErrors: ConfigError[] = [];
+    const prices = readPriceTable(config.source, priceErrors);
+    for (const e of priceErrors) ctx.io.err(`agentops-otel: warning: ${e.message}\n`);
+    const overflow = await handBackOverflow(pg, prices);
     const result = await mod.replaySpool(pg);
     if (json) {
       await ctx.io.out(JSON.stringify({ spoolDir: before.dir, target, overflowFiles: overflow.files, overflowSpans: overflow.spans, ...result }) + '\n');

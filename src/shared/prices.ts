@@ -7,7 +7,7 @@
  * `{ "model": { "input": n, "output": n, "cacheRead"?: n, "cacheWrite"?: n } }` in USD per million
  * tokens, where `null` takes a model's price away. A model neither knows has no cost: never guessed.
  */
-import { logger } from '../../src/shared/logger';
+import { logger } from './logger';
 import { sourceCostUsd } from './price-source';
 
 export interface ModelPrice {

@@ -3,15 +3,16 @@
  * team (providers, models with their match rules, cache-read and cache-write rates, long-context
  * tiers, dated price changes). Nothing is fetched at run time.
  *
- * The package is loaded on first use (about 50 ms: it is half a megabyte of data), or earlier, by
- * `warmPriceSource()`, when an LLM SDK is loaded anyway. A model is looked up once per provider
+ * The package is loaded on first use (about 60 ms: it is half a megabyte of data): in the export
+ * worker, which prices hand-recorded LLMEvents, or earlier, by `warmPriceSource()`, when an LLM
+ * SDK is loaded anyway. A model is looked up once per provider
  * and name; its cost is then computed here from the model's price entry, which the unit tests
  * check against the package's own `calcPrice` for every model it lists. Entries this arithmetic
  * does not cover (time-of-day prices) go through `calcPrice` itself.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { logger } from '../../src/shared/logger';
+import { logger } from './logger';
 
 export const PRICE_SOURCE_PACKAGE = '@pydantic/genai-prices';
 
