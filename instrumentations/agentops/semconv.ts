@@ -19,7 +19,8 @@ export const ATTR_AGENT_NAME = 'agentops.agent.name';
 export const ATTR_LLM_PROMPT = 'agentops.llm.prompt';
 export const ATTR_LLM_COMPLETION = 'agentops.llm.completion';
 export const ATTR_LLM_THREAD_ID = 'agentops.llm.thread_id';
-export const ATTR_USAGE_COST = 'agentops.usage.cost_usd';
+/** Set where LLM event spans are priced (src/shared/llm-span-cost.ts). */
+export { ATTR_USAGE_COST } from '../../src/shared/llm-span-cost';
 export const ATTR_ACTION_TYPE = 'agentops.action.type';
 export const ATTR_LOGS = 'agentops.event.logs';
 export const ATTR_SCREENSHOT = 'agentops.action.screenshot';
