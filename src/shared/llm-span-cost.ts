@@ -6,7 +6,7 @@
  * prices them when they are recorded. Both go through this one function.
  */
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import { costUsd, NO_OVERRIDES, type PriceTable } from './prices';
+import { costUsd, NO_OVERRIDES, tokenCount, type PriceTable } from './prices';
 
 export const ATTR_USAGE_COST = 'agentops.usage.cost_usd';
 const ATTR_EVENT_TYPE = 'agentops.event.type';
@@ -20,10 +20,10 @@ export function addLlmSpanCost(attrs: Attributes, overrides: Readonly<PriceTable
   if (attrs[ATTR_EVENT_TYPE] !== LLM_EVENT || attrs[ATTR_USAGE_COST] !== undefined) return;
   const model = text(attrs['gen_ai.request.model']);
   const usage = {
-    inputTokens: count(attrs['gen_ai.usage.input_tokens']),
-    outputTokens: count(attrs['gen_ai.usage.output_tokens']),
-    cacheReadTokens: count(attrs['gen_ai.usage.cache_read.input_tokens']),
-    cacheCreationTokens: count(attrs['gen_ai.usage.cache_creation.input_tokens']),
+    inputTokens: tokenCount(attrs['gen_ai.usage.input_tokens']),
+    outputTokens: tokenCount(attrs['gen_ai.usage.output_tokens']),
+    cacheReadTokens: tokenCount(attrs['gen_ai.usage.cache_read.input_tokens']),
+    cacheCreationTokens: tokenCount(attrs['gen_ai.usage.cache_creation.input_tokens']),
   };
   if (model === undefined || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return;
   const provider = text(attrs['gen_ai.provider.name']);
@@ -34,8 +34,4 @@ export function addLlmSpanCost(attrs: Attributes, overrides: Readonly<PriceTable
 
 function text(v: AttributeValue | undefined): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function count(v: AttributeValue | undefined): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }

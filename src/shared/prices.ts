@@ -57,12 +57,12 @@ export interface TokenUsage {
  */
 export function costUsd(overrides: Readonly<PriceTable>, model: string | undefined, usage: TokenUsage, provider?: string): number | undefined {
   if (typeof model !== 'string' || model.trim() === '') return undefined;
-  const input = count(usage.inputTokens);
-  const output = count(usage.outputTokens);
+  const input = tokenCount(usage.inputTokens);
+  const output = tokenCount(usage.outputTokens);
   if (input === undefined && output === undefined) return undefined;
   // Cache counts are parts of the input: never more than it (a provider's odd report is clamped).
-  const cacheRead = Math.min(count(usage.cacheReadTokens) ?? 0, input ?? 0);
-  const cacheWrite = Math.min(count(usage.cacheCreationTokens) ?? 0, (input ?? 0) - cacheRead);
+  const cacheRead = Math.min(tokenCount(usage.cacheReadTokens) ?? 0, input ?? 0);
+  const cacheWrite = Math.min(tokenCount(usage.cacheCreationTokens) ?? 0, (input ?? 0) - cacheRead);
   const u = { input: input ?? 0, output: output ?? 0, cacheRead, cacheWrite };
   const override = hasEntries(overrides) ? findOverride(overrides, model) : undefined;
   if (override === null) return undefined;
@@ -89,7 +89,8 @@ function round(n: number): number {
   return Math.round(n * 1e10) / 1e10;
 }
 
-function count(n: unknown): number | undefined {
+/** A token count as pricing takes it: a finite number, not negative; anything else is no count. */
+export function tokenCount(n: unknown): number | undefined {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
